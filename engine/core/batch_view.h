@@ -1,0 +1,22 @@
+#pragma once
+// Non-owning views of one batch of results: row i belongs to env i. They point at a ring
+// slot in shared memory in the engine, and at plain vectors in tests, tools and the viewer.
+#include <cstddef>
+#include <cstdint>
+
+namespace coinrun {
+
+struct BatchView {
+  uint8_t* obs = nullptr;       // [N][64][64][C] uint8
+  size_t obs_env_stride = 0;    // bytes from env i to env i+1
+  float* reward = nullptr;      // [N]
+  uint8_t* terminated = nullptr;
+  uint8_t* truncated = nullptr;
+  // Info columns.
+  uint32_t* level_seed = nullptr;           // seed of the level now being played
+  uint8_t* prev_level_complete = nullptr;   // on a done step: was the finished level solved
+  float* episode_return = nullptr;          // on a done step: return of the finished episode
+  int32_t* episode_length = nullptr;        // on a done step: its length, done step included
+};
+
+}  // namespace coinrun

@@ -1,0 +1,110 @@
+#include "env.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "../render/overlays.h"
+
+namespace coinrun {
+
+inline constexpr int kObsSize = 64;
+
+Env::Env(const Game& game, const PoolOptions& opts,
+         std::shared_ptr<const std::vector<uint32_t>> level_table, int env_index)
+    : game_(&game),
+      env_index_(env_index),
+      high_difficulty_(opts.high_difficulty),
+      default_zoom_(static_cast<float>(opts.default_zoom)),
+      autoreset_(opts.autoreset),
+      render_{resolve_paint_vel_info(opts), opts.use_data_augmentation, opts.use_black_white},
+      sampler_(opts.num_levels, std::move(level_table)) {
+  if (render_.use_black_white) rgb_scratch_.resize(kObsSize * kObsSize * 3);
+  reseed(opts.seed);
+  start_episode();
+}
+
+void Env::reseed(uint32_t pool_seed) {
+  sampler_.seed(derive_seed(pool_seed, 2 * static_cast<uint64_t>(env_index_)));
+  aug_rng_.seed(derive_seed(pool_seed, 2 * static_cast<uint64_t>(env_index_) + 1));
+  first_episode_ = true;
+}
+
+void Env::start_episode(std::optional<uint32_t> level_seed) {
+  const uint32_t seed = level_seed ? *level_seed : sampler_.next();
+  game_->generate(seed, high_difficulty_, state_);
+  // §7.2 quirk: the creation-time zoom applies to each env's first episode only.
+  state_.zoom = first_episode_ ? default_zoom_ : game_->info().zoom;
+  first_episode_ = false;
+  awaiting_reset_ = false;
+  episode_return_ = 0;
+  episode_length_ = 0;
+}
+
+StepResult Env::step(int action) {
+  StepResult r;
+  if (awaiting_reset_) {
+    // NEXT_STEP autoreset: this step only starts the new episode; the action is ignored.
+    start_episode();
+    return r;
+  }
+  GameState& s = state_;
+  s.clock += 1;
+  const bool ending = s.level_over;
+  const bool was_complete = s.level_complete;
+  const bool was_died = s.died;
+  s.pending_reward = 0;
+  s.age += 1;
+  game_->step(s, action);
+  if (s.age > game_->info().max_age) s.level_over = true;
+
+  r.reward = s.pending_reward;
+  s.pending_reward = 0;
+  episode_return_ += r.reward;
+  episode_length_ += 1;
+  if (ending) {
+    // The event happened on the previous step; the extra move above still counted (§5.1).
+    r.prev_level_complete = was_complete;
+    r.terminated = was_complete || was_died;
+    r.truncated = !r.terminated;
+    r.episode_return = episode_return_;
+    r.episode_length = episode_length_;
+    if (autoreset_ == AutoresetMode::SameStep) {
+      start_episode();
+    } else {
+      awaiting_reset_ = true;
+    }
+  }
+  return r;
+}
+
+void Env::draw_overlays(FrameView frame, Rng& aug_rng) const {
+  if (render_.use_data_augmentation) draw_augmentation(frame, aug_rng);
+  if (render_.paint_vel_info) draw_velocity_squares(frame, state_.agent.vx, state_.agent.vy);
+}
+
+void Env::observe(uint8_t* dst) {
+  if (!render_.use_black_white) {
+    FrameView f = FrameView::packed(dst, kObsSize, kObsSize);
+    game_->draw(state_, f);
+    draw_overlays(f, aug_rng_);
+    return;
+  }
+  FrameView f = FrameView::packed(rgb_scratch_.data(), kObsSize, kObsSize);
+  game_->draw(state_, f);
+  draw_overlays(f, aug_rng_);
+  // §7.11: floor(mean(R, G, B)).
+  const uint8_t* p = rgb_scratch_.data();
+  for (int i = 0; i < kObsSize * kObsSize; ++i, p += 3) {
+    dst[i] = static_cast<uint8_t>((p[0] + p[1] + p[2]) / 3);
+  }
+}
+
+void Env::render(FrameView frame) const {
+  game_->draw(state_, frame);
+  // The viewing frame gets its own rectangles (§7.8), from a stream that observations never
+  // use, so watching never changes what the agent sees.
+  Rng view_rng(derive_seed(state_.level_seed, static_cast<uint64_t>(state_.clock)));
+  draw_overlays(frame, view_rng);
+}
+
+}  // namespace coinrun

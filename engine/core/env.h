@@ -1,0 +1,78 @@
+#pragma once
+// One environment: a game, its state, its level sampler and its augmentation stream.
+// Episode bookkeeping lives here once for every game (game-rules.md §5.1, §6): `done` one
+// step after the event, the time limit, autoreset, episode return and length.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "game.h"
+#include "level_sampler.h"
+#include "options.h"
+#include "rng.h"
+
+namespace coinrun {
+
+struct StepResult {
+  float reward = 0;
+  bool terminated = false;  // episode ended by winning or dying
+  bool truncated = false;   // episode ended by the time limit
+  bool prev_level_complete = false;
+  float episode_return = 0;  // of the episode that just ended (valid when done)
+  int episode_length = 0;    // of the episode that just ended, done step included
+  bool done() const { return terminated || truncated; }
+};
+
+struct RenderSettings {
+  bool paint_vel_info = false;
+  bool use_data_augmentation = false;
+  bool use_black_white = false;
+};
+
+class Env {
+ public:
+  Env(const Game& game, const PoolOptions& opts,
+      std::shared_ptr<const std::vector<uint32_t>> level_table, int env_index);
+
+  // Re-seeds the level picker and the augmentation stream from (pool seed, env index).
+  void reseed(uint32_t pool_seed);
+  // Starts a new episode on the given level, or on the sampler's next level.
+  void start_episode(std::optional<uint32_t> level_seed = std::nullopt);
+  // One env step (§5.1 steps 1-5 and 7); the caller draws afterwards.
+  StepResult step(int action);
+
+  // Draws the observation into `dst` (64 x 64 x C, packed), overlays included.
+  void observe(uint8_t* dst);
+  // Draws the current state at any size for viewing (§7.12); does not touch the streams
+  // that observations depend on.
+  void render(FrameView frame) const;
+
+  const Game& game() const { return *game_; }
+  const GameState& state() const { return state_; }
+  GameState& mutable_state() { return state_; }
+  const RenderSettings& render_settings() const { return render_; }
+  bool awaiting_reset() const { return awaiting_reset_; }
+  float episode_return() const { return episode_return_; }
+  int episode_length() const { return episode_length_; }
+
+ private:
+  void draw_overlays(FrameView frame, Rng& aug_rng) const;
+
+  const Game* game_;
+  int env_index_;
+  bool high_difficulty_;
+  float default_zoom_;
+  AutoresetMode autoreset_;
+  RenderSettings render_;
+  LevelSampler sampler_;
+  Rng aug_rng_;
+  GameState state_;
+  bool first_episode_ = true;
+  bool awaiting_reset_ = false;  // NEXT_STEP: the episode ended on the previous step
+  float episode_return_ = 0;
+  int episode_length_ = 0;
+  std::vector<uint8_t> rgb_scratch_;  // only for grayscale observations
+};
+
+}  // namespace coinrun

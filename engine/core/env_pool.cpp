@@ -1,0 +1,134 @@
+#include "env_pool.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+
+#include "game_registry.h"
+
+namespace coinrun {
+namespace {
+
+int resolve_threads(const PoolOptions& o) {
+  if (o.num_threads > 0) return o.num_threads;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(hw == 0 ? 1u : hw, 1u, 64u));
+}
+
+const Game& checked_game(const PoolOptions& o) {
+  validate(o);
+  return *find_game(o.game);
+}
+
+}  // namespace
+
+EnvPool::EnvPool(const PoolOptions& opts)
+    : opts_(opts), game_(&checked_game(opts)), pool_(std::min(resolve_threads(opts), opts.num_envs)) {
+  auto table = make_level_table(opts_.num_levels, opts_.set_seed);
+  envs_.reserve(static_cast<size_t>(opts_.num_envs));
+  for (int i = 0; i < opts_.num_envs; ++i) {
+    envs_.push_back(std::make_unique<Env>(*game_, opts_, table, i));
+  }
+}
+
+int EnvPool::chunk_size(int n) const {
+  // A few chunks per thread balances uneven levels without much counter traffic.
+  return std::max(1, n / (pool_.num_threads() * 4));
+}
+
+void EnvPool::validate_actions(std::span<const int32_t> actions) const {
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (actions[i] < 0 || actions[i] >= kNumActions) {
+      throw ActionError("invalid action " + std::to_string(actions[i]) + " for env " +
+                            std::to_string(i) + ": valid actions are 0.." +
+                            std::to_string(kNumActions - 1),
+                        static_cast<int>(i), actions[i]);
+    }
+  }
+}
+
+void EnvPool::write_row(int env_index, int row, const StepResult& r, const BatchView& out) {
+  Env& e = env(env_index);
+  e.observe(out.obs + static_cast<size_t>(row) * out.obs_env_stride);
+  out.reward[row] = r.reward;
+  out.terminated[row] = r.terminated;
+  out.truncated[row] = r.truncated;
+  if (out.level_seed) out.level_seed[row] = e.state().level_seed;
+  if (out.prev_level_complete) out.prev_level_complete[row] = r.prev_level_complete;
+  if (out.episode_return) out.episode_return[row] = r.episode_return;
+  if (out.episode_length) out.episode_length[row] = r.episode_length;
+}
+
+void EnvPool::step(std::span<const int32_t> actions, const BatchView& out) {
+  if (static_cast<int>(actions.size()) != num_envs()) {
+    throw ActionError("expected " + std::to_string(num_envs()) + " actions, got " +
+                          std::to_string(actions.size()),
+                      -1, static_cast<int64_t>(actions.size()));
+  }
+  validate_actions(actions);
+  const int n = num_envs();
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) write_row(i, i, env(i).step(actions[i]), out);
+  });
+}
+
+void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int32_t> actions,
+                          const BatchView& out) {
+  if (env_ids.size() != actions.size()) {
+    throw ActionError("expected one action per env id (" + std::to_string(env_ids.size()) +
+                          "), got " + std::to_string(actions.size()),
+                      -1, static_cast<int64_t>(actions.size()));
+  }
+  for (size_t j = 0; j < env_ids.size(); ++j) {
+    if (env_ids[j] < 0 || env_ids[j] >= num_envs()) {
+      throw ActionError("env id " + std::to_string(env_ids[j]) + " is out of range [0, " +
+                            std::to_string(num_envs()) + ")",
+                        static_cast<int>(j), env_ids[j]);
+    }
+  }
+  validate_actions(actions);
+  const int n = static_cast<int>(env_ids.size());
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int j = begin; j < end; ++j) write_row(env_ids[j], j, env(env_ids[j]).step(actions[j]), out);
+  });
+}
+
+void EnvPool::reset(const BatchView& out, std::optional<uint32_t> seed,
+                    std::span<const uint8_t> mask, std::span<const uint32_t> level_seeds) {
+  const int n = num_envs();
+  if (!mask.empty() && static_cast<int>(mask.size()) != n) {
+    throw OptionError("reset mask has " + std::to_string(mask.size()) + " entries, expected " +
+                      std::to_string(n));
+  }
+  // Map each selected env to its entry of level_seeds, checked before anything changes.
+  std::vector<int> seed_index(static_cast<size_t>(n), -1);
+  int selected = 0;
+  for (int i = 0; i < n; ++i) {
+    if (mask.empty() || mask[static_cast<size_t>(i)]) seed_index[static_cast<size_t>(i)] = selected++;
+  }
+  if (!level_seeds.empty() && static_cast<int>(level_seeds.size()) != selected) {
+    throw OptionError("reset got " + std::to_string(level_seeds.size()) +
+                      " level seeds for " + std::to_string(selected) + " envs");
+  }
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      const int k = seed_index[static_cast<size_t>(i)];
+      if (k < 0) continue;
+      Env& e = env(i);
+      if (seed) e.reseed(*seed);
+      std::optional<uint32_t> lvl;
+      if (!level_seeds.empty()) lvl = level_seeds[static_cast<size_t>(k)];
+      e.start_episode(lvl);
+      write_row(i, i, StepResult{}, out);
+    }
+  });
+}
+
+void EnvPool::observe_all(const BatchView& out) {
+  const int n = num_envs();
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) env(i).observe(out.obs + static_cast<size_t>(i) * out.obs_env_stride);
+  });
+}
+
+}  // namespace coinrun

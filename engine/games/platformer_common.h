@@ -1,0 +1,23 @@
+#pragma once
+// Generation pieces shared by CoinRun and CoinRun-Platforms (game-rules.md §4.2, §4.6, §4.7).
+#include "../core/game_state.h"
+#include "../core/rng.h"
+
+namespace coinrun {
+
+// §4.2 step 2: bottom row S, left and right columns A, top row A (in that order).
+void add_border(TileGrid& g);
+// §4.2 step 3: rows y0..y0+t-2 become `body`, row y0+t-1 becomes `top`.
+void fill_block(TileGrid& g, int x0, int y0, int w, int t, Tile body = Tile::Ground,
+                Tile top = Tile::Surface);
+// §4.6: trace clean-up (flyer draws), cap fixes, ground interiors, monster creation with
+// their look draws, in the original's visiting order.
+void post_pass(GameState& s, Rng& rng);
+// §4.7: agent look, ground theme, background, always the last three draws of a level.
+void draw_cosmetics(GameState& s, Rng& rng);
+// Resets the per-level fields of `s` (clock, age, flags, monsters, agent at spawn at rest).
+void reset_level_fields(GameState& s, uint32_t level_seed);
+// Places the agent at the spawn tile, at rest, facing right.
+void place_agent_at_spawn(GameState& s);
+
+}  // namespace coinrun

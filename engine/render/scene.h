@@ -1,0 +1,14 @@
+#pragma once
+// Scene drawing shared by the games (game-rules.md §7.2-§7.7, §7.10): everything but the
+// overlays. Games call these from Game::draw.
+#include "../core/game_state.h"
+#include "frame.h"
+
+namespace coinrun {
+
+// CoinRun and CoinRun-Platforms: parallax background, tiles, agent, monsters with trails.
+void draw_platformer_scene(const GameState& s, FrameView frame);
+// RandomMazes: flat colours, camera on the agent.
+void draw_maze_scene(const GameState& s, FrameView frame);
+
+}  // namespace coinrun
