@@ -4,12 +4,14 @@
 #include <string>
 
 #include "debug_commands.h"
+#include "serve_command.h"
 
 namespace {
 void print_usage() {
   std::cout << "usage: coinrun-engine <command> [options]\n"
                "commands:\n"
                "  serve --bind ENDPOINT [--threads K] [--parent-pid PID]   run the server\n"
+               "        [--allow-remote] [--log-level 0|1|2]\n"
                "  level --game G --seed S [--high-difficulty]              print a level as JSON\n"
                "  trace --game G --seed S [--high-difficulty] --actions DIGITS\n"
                "                                                           play actions, print JSON\n"
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string cmd = argv[1];
+  if (cmd == "serve") return coinrun::run_serve_command(argc - 2, argv + 2);
   if (cmd == "level") return coinrun::run_level_command(argc - 2, argv + 2);
   if (cmd == "trace") return coinrun::run_trace_command(argc - 2, argv + 2);
   if (cmd == "version" || cmd == "--version") {

@@ -1,0 +1,234 @@
+#include "session.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/game.h"
+#include "protocol.h"
+
+namespace coinrun {
+namespace {
+
+std::string shm_name(uint32_t engine_pid, uint64_t id) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "/coinrun.%u.%016llx", engine_pid,
+                static_cast<unsigned long long>(id));
+  return buf;
+}
+
+ProtocolError bad_action(const std::string& msg, int env, int64_t value, int64_t low,
+                         int64_t high, const char* hint) {
+  return ProtocolError(ErrorCode::BadAction, msg, hint,
+                       {{"env", env, {}}, {"value", value, {}}, {"low", low, {}},
+                        {"high", high, {}}});
+}
+
+}  // namespace
+
+Session::Session(uint64_t id, SessionParams params, uint32_t engine_pid)
+    : id_(id), params_(std::move(params)), pool_(params_.pool) {
+  const auto n = static_cast<uint32_t>(pool_.num_envs());
+  layout_ = ShmLayout::compute(n, params_.ring_depth, static_cast<uint32_t>(pool_.obs_channels()));
+  if (params_.transport == Transport::Shm) {
+    shm_ = std::make_unique<ShmSegment>(shm_name(engine_pid, id_), layout_.total_bytes);
+    base_ = shm_->data();
+  } else {
+    inline_buf_.assign(layout_.total_bytes, 0);
+    base_ = inline_buf_.data();
+  }
+  slots_ = base_ + kShmHeaderBytes;
+  layout_.write_header(base_, id_, engine_pid, kNumActions);
+  actions_.resize(n);
+  env_ids_.resize(n);
+  seen_.resize(n);
+}
+
+Session::~Session() {
+  if (base_) {
+    std::atomic_ref<uint32_t> state(reinterpret_cast<ShmHeader*>(base_)->state);
+    state.store(static_cast<uint32_t>(ShmState::Closing), std::memory_order_release);
+  }
+}
+
+void Session::cache_reply(const char* data, size_t size, uint32_t slot, bool has_payload) {
+  cached_reply_.assign(data, data + size);
+  cached_slot_ = slot;
+  cached_has_payload_ = has_payload;
+}
+
+void Session::check_sequence(int64_t seq, int64_t slot) const {
+  if (seq != static_cast<int64_t>(last_seq_) + 1) {
+    throw ProtocolError(ErrorCode::BadSequence,
+                        "seq " + std::to_string(seq) + " is out of order; expected " +
+                            std::to_string(last_seq_ + 1),
+                        "send seq = last seq + 1 (or repeat the last seq to get its reply again)",
+                        {{"expected", static_cast<int64_t>(last_seq_ + 1), {}},
+                         {"got", seq, {}}});
+  }
+  if (slot < 0 || slot >= static_cast<int64_t>(params_.ring_depth)) {
+    throw ProtocolError(ErrorCode::BadSequence,
+                        "slot " + std::to_string(slot) + " is out of range [0, " +
+                            std::to_string(params_.ring_depth) + ")",
+                        "use slot = seq % ring_depth",
+                        {{"slot", slot, {}}, {"ring_depth", params_.ring_depth, {}}});
+  }
+}
+
+void Session::step(uint64_t seq, uint32_t slot, int n, std::string_view inline_actions,
+                   std::string_view inline_env_ids) {
+  const int num = num_envs();
+  if (n < 1 || n > num) {
+    throw ProtocolError(ErrorCode::BadMessage,
+                        "batch size n = " + std::to_string(n) + " is out of range [1, " +
+                            std::to_string(num) + "]",
+                        "send n between 1 and num_envs");
+  }
+  const bool subset = n < num;
+  const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
+  if (params_.transport == Transport::Inline) {
+    if (inline_actions.size() != bytes || (subset && inline_env_ids.size() != bytes)) {
+      throw ProtocolError(ErrorCode::BadMessage,
+                          "inline step needs " + std::to_string(bytes) +
+                              " bytes of int32 actions" + (subset ? " and of env ids" : "") +
+                              ", got " + std::to_string(inline_actions.size()) +
+                              (subset ? " and " + std::to_string(inline_env_ids.size()) : ""),
+                          "send n little-endian int32 actions as frame 1 (env ids as frame 2)");
+    }
+    std::memcpy(actions_.data(), inline_actions.data(), bytes);
+    if (subset) std::memcpy(env_ids_.data(), inline_env_ids.data(), bytes);
+  } else {
+    std::memcpy(actions_.data(), layout_.region_ptr<int32_t>(slots_, slot, Region::Actions), bytes);
+    if (subset) {
+      std::memcpy(env_ids_.data(), layout_.region_ptr<int32_t>(slots_, slot, Region::EnvIds), bytes);
+    }
+  }
+  const std::span<const int32_t> acts(actions_.data(), static_cast<size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    const int32_t a = acts[static_cast<size_t>(j)];
+    if (a < 0 || a >= kNumActions) {
+      const int env = subset ? env_ids_[static_cast<size_t>(j)] : j;
+      throw bad_action("invalid action " + std::to_string(a) + " for env " + std::to_string(env) +
+                           ": valid actions are 0.." + std::to_string(kNumActions - 1),
+                       env, a, 0, kNumActions, "send actions in [0, n_actions)");
+    }
+  }
+  const BatchView view = layout_.batch_view(slots_, slot);
+  if (subset) {
+    const std::span<const int32_t> ids(env_ids_.data(), static_cast<size_t>(n));
+    std::fill(seen_.begin(), seen_.end(), uint8_t{0});
+    for (int j = 0; j < n; ++j) {
+      const int32_t e = ids[static_cast<size_t>(j)];
+      if (e < 0 || e >= num) {
+        throw bad_action("env id " + std::to_string(e) + " at position " + std::to_string(j) +
+                             " is out of range [0, " + std::to_string(num) + ")",
+                         j, e, 0, num, "send env ids in [0, num_envs)");
+      }
+      if (seen_[static_cast<size_t>(e)]++) {
+        throw bad_action("env id " + std::to_string(e) + " appears twice in one batch", j, e, 0,
+                         num, "send each env id at most once per batch");
+      }
+    }
+    pool_.step_subset(ids, acts, view);
+    last_full_slot_ = -1;
+  } else {
+    pool_.step(acts, view);
+    last_full_slot_ = static_cast<int>(slot);
+  }
+  ++steps_;
+  publish(seq, slot);
+}
+
+void Session::reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
+                    std::optional<std::string_view> mask, std::vector<uint32_t> level_seeds) {
+  const int num = num_envs();
+  std::span<const uint8_t> mask_span;
+  if (mask) {
+    if (mask->size() != static_cast<size_t>(num)) {
+      throw ProtocolError(ErrorCode::BadMessage,
+                          "reset mask has " + std::to_string(mask->size()) +
+                              " bytes, expected num_envs = " + std::to_string(num),
+                          "send one byte per env (nonzero = reset)");
+    }
+    mask_span = {reinterpret_cast<const uint8_t*>(mask->data()), mask->size()};
+  }
+  const BatchView view = layout_.batch_view(slots_, slot);
+  try {
+    pool_.reset(view, seed, mask_span, level_seeds);
+  } catch (const OptionError& e) {
+    throw ProtocolError(ErrorCode::BadOption, e.what(), "one level seed per reset env");
+  }
+  if (!mask_span.empty()) {
+    fill_unreset_rows(slot, mask_span);
+  } else {
+    std::memset(view.reward, 0, sizeof(float) * static_cast<size_t>(num));
+    std::memset(view.terminated, 0, static_cast<size_t>(num));
+    std::memset(view.truncated, 0, static_cast<size_t>(num));
+  }
+  last_full_slot_ = static_cast<int>(slot);
+  publish(seq, slot);
+}
+
+void Session::fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask) {
+  // Rows of envs that were not reset must still show their latest observation: copy them
+  // from the slot that holds every env's latest row, or redraw when there is none (only
+  // after an async batch; redrawing advances the augmentation stream, so prefer the copy).
+  const BatchView dst = layout_.batch_view(slots_, slot);
+  const int num = num_envs();
+  const bool can_copy = last_full_slot_ >= 0 && static_cast<uint32_t>(last_full_slot_) != slot;
+  const BatchView src =
+      can_copy ? layout_.batch_view(slots_, static_cast<uint32_t>(last_full_slot_)) : dst;
+  for (int i = 0; i < num; ++i) {
+    const auto r = static_cast<size_t>(i);
+    if (mask[r]) {
+      dst.reward[r] = 0;
+      dst.terminated[r] = 0;
+      dst.truncated[r] = 0;
+      continue;
+    }
+    uint8_t* obs = dst.obs + r * dst.obs_env_stride;
+    if (can_copy) {
+      std::memcpy(obs, src.obs + r * src.obs_env_stride, dst.obs_env_stride);
+    } else if (static_cast<int>(slot) != last_full_slot_) {
+      pool_.env(i).observe(obs);
+    }
+    dst.reward[r] = 0;
+    dst.terminated[r] = 0;
+    dst.truncated[r] = 0;
+    dst.level_seed[r] = pool_.env(i).state().level_seed;
+    dst.prev_level_complete[r] = 0;
+    dst.episode_return[r] = 0;
+    dst.episode_length[r] = 0;
+  }
+}
+
+void Session::publish(uint64_t seq, uint32_t slot) {
+  last_seq_ = seq;
+  std::atomic_ref<uint64_t> s(slot_seq_ptr(base_)[slot]);
+  s.store(seq, std::memory_order_release);
+}
+
+std::span<const uint8_t> Session::slot_bytes(uint32_t slot) const {
+  return {layout_.slot_ptr(slots_, slot), layout_.slot_bytes};
+}
+
+bool Session::abandoned(Clock::time_point now) const {
+  if (params_.client_local && params_.client_pid > 0) {
+    if (::kill(static_cast<pid_t>(params_.client_pid), 0) != 0 && errno == ESRCH) return true;
+  }
+  if (params_.lease_s > 0) {
+    const std::chrono::duration<double> idle = now - last_active_;
+    if (idle.count() > params_.lease_s) return true;
+  }
+  return false;
+}
+
+void Session::heartbeat(uint64_t uptime_ms) {
+  std::atomic_ref<uint64_t> hb(reinterpret_cast<ShmHeader*>(base_)->heartbeat);
+  hb.store(uptime_ms, std::memory_order_relaxed);
+}
+
+}  // namespace coinrun

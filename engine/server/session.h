@@ -1,0 +1,107 @@
+#pragma once
+// One client's batch of envs: its EnvPool, its ring of slots (in a shared-memory segment,
+// or in a private buffer for the inline transport), and the seq/slot state machine with the
+// cached last reply (a retried request is answered again, never run twice).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/env_pool.h"
+#include "shm_layout.h"
+#include "shm_segment.h"
+
+namespace coinrun {
+
+enum class Transport { Shm, Inline };
+
+struct SessionParams {
+  PoolOptions pool;
+  uint32_t ring_depth = 2;
+  Transport transport = Transport::Shm;
+  int64_t client_pid = 0;
+  bool client_local = false;  // client_pid names a process on this host
+  double lease_s = 0;         // 0 = no lease
+  std::string label;
+};
+
+using Clock = std::chrono::steady_clock;
+
+class Session {
+ public:
+  // Throws OptionError (bad options), ShmError (segment), std::bad_alloc.
+  Session(uint64_t id, SessionParams params, uint32_t engine_pid);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  uint64_t id() const { return id_; }
+  const SessionParams& params() const { return params_; }
+  const ShmLayout& layout() const { return layout_; }
+  EnvPool& pool() { return pool_; }
+  int num_envs() const { return pool_.num_envs(); }
+  Transport transport() const { return params_.transport; }
+  const ShmSegment* segment() const { return shm_.get(); }
+  uint64_t steps() const { return steps_; }
+  Clock::time_point created() const { return created_; }
+
+  uint64_t last_seq() const { return last_seq_; }
+  // The cached reply to request `last_seq()` (frame 0), empty before the first.
+  const std::vector<char>& cached_reply() const { return cached_reply_; }
+  uint32_t cached_slot() const { return cached_slot_; }
+  bool cached_has_payload() const { return cached_has_payload_; }
+  void cache_reply(const char* data, size_t size, uint32_t slot, bool has_payload);
+
+  // Throws ProtocolError(BadSequence) unless seq == last_seq() + 1 and slot < ring_depth.
+  void check_sequence(int64_t seq, int64_t slot) const;
+
+  // Copies the client's actions (and env ids for n < N) into private storage, validates
+  // them, and steps. `inline_actions` / `inline_env_ids` are the inline transport's frames
+  // (empty for shm). Throws ProtocolError(BadAction / BadMessage); nothing changes then.
+  void step(uint64_t seq, uint32_t slot, int n, std::string_view inline_actions,
+            std::string_view inline_env_ids);
+  // Throws ProtocolError(BadOption / BadMessage); nothing changes then.
+  void reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
+             std::optional<std::string_view> mask, std::vector<uint32_t> level_seeds);
+
+  // The slot's bytes (the inline transport's payload).
+  std::span<const uint8_t> slot_bytes(uint32_t slot) const;
+
+  void touch() { last_active_ = Clock::now(); }
+  // Client pid gone or lease expired.
+  bool abandoned(Clock::time_point now) const;
+  // Bumps the header heartbeat (engine uptime in ms).
+  void heartbeat(uint64_t uptime_ms);
+
+ private:
+  void publish(uint64_t seq, uint32_t slot);
+  void fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask);
+
+  uint64_t id_;
+  SessionParams params_;
+  EnvPool pool_;
+  ShmLayout layout_;
+  std::unique_ptr<ShmSegment> shm_;
+  std::vector<uint8_t> inline_buf_;  // header + slots, for the inline transport
+  uint8_t* base_ = nullptr;          // start of the header
+  uint8_t* slots_ = nullptr;         // start of slot 0
+
+  uint64_t last_seq_ = 0;
+  std::vector<char> cached_reply_;
+  uint32_t cached_slot_ = 0;
+  bool cached_has_payload_ = false;
+  int last_full_slot_ = -1;  // slot holding every env's latest row, or -1
+
+  std::vector<int32_t> actions_;  // private copies: the client cannot change them mid-step
+  std::vector<int32_t> env_ids_;
+  std::vector<uint8_t> seen_;     // duplicate env id check
+
+  uint64_t steps_ = 0;
+  Clock::time_point created_ = Clock::now();
+  Clock::time_point last_active_ = Clock::now();
+};
+
+}  // namespace coinrun
