@@ -843,7 +843,8 @@ if __name__ == "__main__":
                 writer.add_scalar(f"eval/{mode}_mean_return", res["mean_return"], global_step)
         if is_main:
             out = LOG_DIR / args.run_id / "final_eval.json"
-            out.write_text(json.dumps({"run_id": args.run_id, "global_step": global_step, **results},
+            out.write_text(json.dumps({"run_id": args.run_id, "global_step": global_step,
+                                       "args": dataclasses.asdict(args), **results},
                                       indent=2))
             print(f"wrote {out}")
 
