@@ -327,17 +327,13 @@ void Server::send_error(const Request& req, const ProtocolError& e) {
 }
 
 Session& Server::session_of(const Request& req) {
-  const auto id = req.fields->opt_int("session");
   const msgpack::object* raw = req.fields->find("session");
-  uint64_t sid = 0;
-  if (raw && raw->type == msgpack::type::POSITIVE_INTEGER) {
-    sid = raw->via.u64;
-  } else if (id) {
-    sid = static_cast<uint64_t>(*id);
-  } else {
-    throw ProtocolError(ErrorCode::BadMessage, "missing field 'session'",
+  if (!raw || raw->type != msgpack::type::POSITIVE_INTEGER) {
+    throw ProtocolError(ErrorCode::BadMessage,
+                        raw ? "field 'session' must be a non-negative integer" : "missing field 'session'",
                         "send the session id from the create reply");
   }
+  const uint64_t sid = raw->via.u64;
   auto it = sessions_.find(sid);
   if (it == sessions_.end()) {
     throw ProtocolError(ErrorCode::NoSession, "no session " + std::to_string(sid) +
@@ -461,7 +457,9 @@ void Server::on_create(const Request& req) {
   if (p.lease_s < 0) throw ProtocolError(ErrorCode::BadOption, "lease_s must be >= 0", "0 disables the lease");
   p.label = f.opt_string("label").value_or("");
 
-  const uint64_t id = (id_rng_() & 0xffffffff00000000ULL) | next_session_++;
+  // Random high bits make stale ids from an earlier engine unlikely to match; kept below 2^63
+  // so that every client language reads them as a plain integer.
+  const uint64_t id = (id_rng_() & 0x7fffffff00000000ULL) | next_session_++;
   auto session = std::make_unique<Session>(id, std::move(p), pid_);
   Session& s = *session;
   const PoolOptions& o = s.pool().options();
@@ -474,6 +472,14 @@ void Server::on_create(const Request& req) {
   }
   w.add("transport", transport);
   w.add("slot_bytes", s.layout().slot_bytes);
+  // The region table again, so that an inline client (no header) builds the same views.
+  auto rg = w.key("regions");
+  rg.pack_array(static_cast<uint32_t>(kNumRegions));
+  for (const RegionEntry& e : s.layout().regions) {
+    rg.pack_map(5).pack("name").pack(std::string_view(e.name, strnlen(e.name, sizeof(e.name))));
+    rg.pack("dtype").pack(e.dtype).pack("env_stride").pack(e.env_stride);
+    rg.pack("offset").pack(e.offset).pack("bytes").pack(e.bytes);
+  }
   w.add("ring_depth", s.params().ring_depth);
   w.add("num_envs", s.num_envs());
   auto sp = w.key("spaces");

@@ -40,7 +40,7 @@ std::string_view region_name(Region r) {
     case Region::Terminated: return "terminated";
     case Region::Truncated: return "truncated";
     case Region::LevelSeed: return "level_seed";
-    case Region::PrevLevelComplete: return "prev_level_complete";
+    case Region::PrevLevelComplete: return "prev_complete";  // fits the 16-byte name field
     case Region::EpisodeReturn: return "episode_return";
     case Region::EpisodeLength: return "episode_length";
     case Region::Count: break;

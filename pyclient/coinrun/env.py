@@ -1,0 +1,63 @@
+"""CoinRunEnv: one env as a ``gymnasium.Env`` (``gymnasium.make("coinrun/CoinRun-v0")``).
+
+It is a 1-env session of the engine with NEXT_STEP autoreset, so the observation of a
+terminal step is the terminal frame and ``reset()`` starts the next episode, as a single
+gymnasium env should behave. Observations are copies (12 KB), not views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from .errors import InvalidAction
+from .vector_env import CoinRunVectorEnv
+
+
+class CoinRunEnv(gym.Env):
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 15}
+
+    def __init__(self, game: str = "standard", render_mode: str | None = None, **options: Any) -> None:
+        options.setdefault("autoreset_mode", "next_step")
+        self._vec = CoinRunVectorEnv(num_envs=1, game=game, render_mode=render_mode, **options)
+        self.render_mode = render_mode
+        self.observation_space = self._vec.single_observation_space
+        self.action_space = self._vec.single_action_space
+        self._act = np.zeros(1, dtype=np.int32)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self._vec.options
+
+    def _info(self, v: dict[str, Any], done: bool) -> dict[str, Any]:
+        info: dict[str, Any] = {"level_seed": int(v["level_seed"][0]),
+                                "prev_level_complete": bool(v["prev_level_complete"][0])}
+        if done:
+            info["episode"] = {"r": float(v["episode"]["r"][0]), "l": int(v["episode"]["l"][0])}
+        return info
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        obs, infos = self._vec.reset(seed=seed, options=options)
+        return obs[0].copy(), self._info(infos, False)
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        a = np.asarray(action)
+        if a.size != 1:
+            raise InvalidAction(f"expected one action, got shape {a.shape}", env=0, value=a.shape,
+                                valid=(0, self._vec.n_actions))
+        obs, rew, term, trunc, infos = self._vec.step(a.reshape(1))
+        done = bool(term[0] or trunc[0])
+        return obs[0].copy(), float(rew[0]), bool(term[0]), bool(trunc[0]), self._info(infos, done)
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array":
+            return None
+        return self._vec.render_env(0)
+
+    def close(self) -> None:
+        self._vec.close()
+        super().close()
