@@ -1,0 +1,260 @@
+"""train/ppo.py, train/evaluate.py and tools/plot_runs.py against the real engine.
+
+End-to-end runs are tiny (4 games x 16 steps, Nature-CNN unless the flag under test needs
+IMPALA) so the whole file stays well under a minute or two on 2 cores. Network-level
+properties (dropout mask, batch norm, L2, shapes) are checked in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+PPO = REPO / "train" / "ppo.py"
+EVALUATE = REPO / "train" / "evaluate.py"
+PLOT = REPO / "tools" / "plot_runs.py"
+RUN_TIMEOUT_S = 240  # generous for a loaded 2-core machine; a healthy run takes seconds
+TINY = ["--num-envs", "4", "--num-steps", "16", "--num-minibatches", "2", "--update-epochs", "1",
+        "--num-eval", "2", "--rep", "1", "--no-progress", "--num-levels", "50"]
+
+sys.path.insert(0, str(REPO / "train"))
+import evaluate
+import ppo
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "pyclient"), str(REPO / "train"), env.get("PYTHONPATH", "")])
+    env["OMP_NUM_THREADS"] = "1"  # 2 cores shared: no thread oversubscription in tests
+    return env
+
+
+def run(args: list[str], cwd: Path) -> str:
+    proc = subprocess.run(args, check=False, cwd=cwd, env=_env(), capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT_S)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{out[-4000:]}"
+    return out
+
+
+def check_eval_block(res: dict, episodes: int) -> None:
+    assert res["episodes"] == episodes
+    assert 0.0 <= res["percent_solved"] <= 100.0
+    lo, hi = res["percent_solved_ci95"]
+    assert 0.0 <= lo <= res["percent_solved"] <= hi <= 100.0
+    lo, hi = res["mean_return_ci95"]
+    assert lo <= res["mean_return"] <= hi or np.isnan(lo)
+    # CoinRun: every episode returns 0 or 10 and lasts 1 .. 1002 steps (game-rules.md §6).
+    assert set(res["episodes_detail"]["returns"]) <= {0.0, 10.0}
+    assert all(1 <= n <= ppo_max_len() for n in res["episodes_detail"]["lengths"])
+    assert res["percent_solved"] == pytest.approx(10.0 * res["mean_return"])
+
+
+def ppo_max_len() -> int:
+    return evaluate.MAX_EPISODE_STEPS
+
+
+# --------------------------------------------------------------------------------------
+# End to end
+# --------------------------------------------------------------------------------------
+def test_tiny_run_checkpoint_resume_and_evaluate(tmp_path: Path) -> None:
+    out = run([sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "128",
+               "--save-interval", "1", "--run-id", "tiny", "--test"], tmp_path)
+    assert "global batch 64 = 1 x 4 envs x 16 steps" in out
+    ckpt = torch.load(tmp_path / "saved_models" / "sav_tiny_0.pt", weights_only=False)
+    assert (ckpt["iteration"], ckpt["global_step"]) == (2, 128)
+    assert ckpt["args"]["architecture"] == "nature" and ckpt["args"]["num_levels"] == 50
+    adam_steps = {int(s["step"]) for s in ckpt["optimizer"]["state"].values()}
+    assert adam_steps == {2 * 2}  # 2 updates x 1 epoch x 2 minibatches
+    assert list((tmp_path / "runs" / "tiny").glob("events.out.tfevents.*"))
+    final = json.loads((tmp_path / "runs" / "tiny" / "final_eval.json").read_text())
+    check_eval_block(final["train"], 2)
+    check_eval_block(final["test"], 2)
+    assert final["test"]["env"]["high_difficulty"] and final["test"]["env"]["num_levels"] == 0
+    assert final["train"]["env"]["num_levels"] == 50
+
+    # Exact resume: the saved args win (architecture here), counters and Adam state continue.
+    out = run([sys.executable, PPO, "--restore-id", "tiny", "--run-id", "tiny2",
+               "--total-timesteps", "256", "--no-final-eval", "--no-progress"], tmp_path)
+    assert "resumed tiny at update 2, step 128" in out
+    ckpt2 = torch.load(tmp_path / "saved_models" / "sav_tiny2_0.pt", weights_only=False)
+    assert (ckpt2["iteration"], ckpt2["global_step"]) == (4, 256)
+    assert ckpt2["args"]["architecture"] == "nature" and ckpt2["args"]["num_envs"] == 4
+    assert {int(s["step"]) for s in ckpt2["optimizer"]["state"].values()} == {4 * 2}
+    assert not any(torch.equal(ckpt["model"][k], ckpt2["model"][k]) for k in ckpt["model"]
+                   if k.endswith("weight")), "resumed training did not change the weights"
+
+    out = run([sys.executable, EVALUATE, "--restore-id", "tiny2", "--train-eval", "--test-eval",
+               "--num-eval", "3", "--rep", "2", "--output", "eval.json", "--device", "cpu",
+               "--record", "clip.gif", "--record-max-steps", "40"], tmp_path)
+    res = json.loads((tmp_path / "eval.json").read_text())
+    check_eval_block(res["train"], 6)
+    check_eval_block(res["test"], 6)
+    assert (res["train"]["num_eval"], res["train"]["rep"]) == (3, 2)
+    import imageio.v3 as iio
+
+    frames = iio.imread(tmp_path / "clip.gif")
+    assert frames.shape[1:3] == (512, 512) and 2 <= frames.shape[0] <= 41
+    assert frames.std() > 0, "recorded frames are blank"
+
+    # Learning curve from the logs.
+    run([sys.executable, PLOT, "runs/tiny", "--out", "curve.png", "--gap-out", "gap.png"], tmp_path)
+    assert (tmp_path / "curve.png").stat().st_size > 1000
+    assert (tmp_path / "gap.png").stat().st_size > 1000
+
+
+def test_random_agent_evaluation(tmp_path: Path) -> None:
+    run([sys.executable, EVALUATE, "--random-agent", "--train-eval", "--num-levels", "10",
+         "--num-eval", "4", "--output", "random.json"], tmp_path)
+    res = json.loads((tmp_path / "random.json").read_text())
+    check_eval_block(res["train"], 4)
+    assert res["train"]["env"]["num_levels"] == 10
+
+
+def test_torchrun_two_processes(tmp_path: Path) -> None:
+    torchrun = Path(sys.executable).parent / "torchrun"
+    cmd = [str(torchrun)] if torchrun.exists() else [sys.executable, "-m", "torch.distributed.run"]
+    out = run([*cmd, "--standalone", "--nproc-per-node", "2", str(PPO), *TINY,
+               "--architecture", "nature", "--total-timesteps", "256", "--run-id", "ddp",
+               "--test"], tmp_path)
+    assert "2 process(es)" in out and "global batch 128 = 2 x 4 envs x 16 steps" in out
+    assert "parameters identical on all 2 ranks" in out
+    ckpt = torch.load(tmp_path / "saved_models" / "sav_ddp_0.pt", weights_only=False)
+    assert ckpt["args"]["world_size"] == 2 and ckpt["global_step"] == 256
+    assert len(ckpt["numpy_rng"]) == 2  # every rank's sampler state, for exact resume
+    final = json.loads((tmp_path / "runs" / "ddp" / "final_eval.json").read_text())
+    check_eval_block(final["train"], 4)  # P x N x K = 2 x 2 x 1
+
+
+FLAG_CASES = {
+    "dropout": (["--architecture", "impala", "--dropout", "0.2"], {"dropout": 0.2}),
+    "batch-norm": (["--architecture", "impala", "--use-batch-norm"], {"use_batch_norm": True}),
+    "l2": (["--architecture", "nature", "--l2-weight", "1e-4"], {"l2_weight": 1e-4}),
+    "epsilon-greedy": (["--architecture", "nature", "--epsilon-greedy", "0.5"],
+                       {"epsilon_greedy": 0.5}),
+    "augmentation": (["--architecture", "nature", "--use-data-augmentation"],
+                     {"use_data_augmentation": True}),
+    "lstm": (["--architecture", "nature", "--use-lstm"], {"use_lstm": True}),
+    "impalalarge-bw-ent": (["--architecture", "impalalarge", "--use-black-white", "--ent-coef", "0.05"],
+                           {"architecture": "impalalarge", "use_black_white": True, "ent_coef": 0.05}),
+    "maze-setseed-highd": (["--architecture", "nature", "--game-type", "maze", "--set-seed", "13",
+                            "--high-difficulty"],
+                           {"game_type": "maze", "set_seed": 13, "high_difficulty": True}),
+}
+
+
+@pytest.mark.parametrize("case", list(FLAG_CASES))
+def test_flag_runs(tmp_path: Path, case: str) -> None:
+    flags, expected = FLAG_CASES[case]
+    run([sys.executable, PPO, *TINY, "--total-timesteps", "64", "--no-final-eval",
+         "--run-id", "flag", *flags], tmp_path)
+    ckpt = torch.load(tmp_path / "saved_models" / "sav_flag_0.pt", weights_only=False)
+    assert ckpt["global_step"] == 64 and ckpt["iteration"] == 1
+    for key, value in expected.items():
+        assert ckpt["args"][key] == value, (key, ckpt["args"][key], value)
+    assert all(torch.isfinite(t).all() for t in ckpt["model"].values())
+
+
+# --------------------------------------------------------------------------------------
+# The network and the statistics, in-process
+# --------------------------------------------------------------------------------------
+OBS = (64, 64, 3)
+
+
+def batch(n: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 256, (n, *OBS), dtype=torch.uint8, generator=g)
+
+
+@pytest.mark.parametrize("arch,features", [("impala", 2048), ("impalalarge", 256), ("nature", 1024)])
+def test_architecture_shapes(arch: str, features: int) -> None:
+    agent = ppo.Agent(OBS, 7, arch)
+    dense = [m for m in agent.encoder.modules() if isinstance(m, torch.nn.Linear)]
+    assert dense[0].in_features == features  # game-rules.md §10.2 spatial sizes
+    action, logprob, entropy, value, _ = agent.get_action_and_value(batch(5))
+    assert action.shape == (5,) and value.shape == (5, 1)
+    assert ((0 <= action) & (action < 7)).all() and (logprob <= 0).all()
+    assert torch.allclose(entropy, torch.full((5,), float(np.log(7))), atol=0.05)  # gain 0.01
+
+
+def test_dropout_mask_shared_over_batch_and_redrawn_only_on_resample() -> None:
+    torch.manual_seed(0)
+    agent = ppo.Agent(OBS, 7, "impala", dropout=0.5)
+    x = batch(1).repeat(3, 1, 1, 1)
+    v1 = agent.get_value(x)
+    assert torch.equal(v1[0], v1[1]) and torch.equal(v1[1], v1[2])  # same mask for every sample
+    assert torch.equal(agent.get_value(x), v1)  # unchanged until resampled
+    masks = [m.mask.clone() for m in agent.modules() if isinstance(m, ppo.SharedDropout)]
+    assert len(masks) == 3 * 5  # after every conv of the 3 stacks
+    kept = torch.cat([m.flatten() for m in masks])
+    assert set(kept.unique().tolist()) <= {0.0, 2.0}  # kept values scaled by 1/(1-p)
+    assert 0.4 < (kept == 0).float().mean().item() < 0.6
+    agent.resample_dropout()
+    assert not torch.equal(agent.get_value(x), v1)
+    assert "mask" not in "".join(agent.state_dict())  # masks are not checkpointed
+
+
+def test_batch_norm_always_uses_batch_statistics() -> None:
+    torch.manual_seed(0)
+    agent = ppo.Agent(OBS, 7, "impala", use_batch_norm=True).eval()
+    x = batch(4)
+    alone = agent.get_value(x[:2])
+    with_others = agent.get_value(x)[:2]
+    assert not torch.allclose(alone, with_others)  # depends on the batch, even in eval()
+    assert not any(isinstance(b, torch.Tensor) and b.numel() and "running" in n
+                   for n, b in agent.named_buffers())
+
+
+def test_l2_penalty_skips_biases() -> None:
+    agent = ppo.Agent(OBS, 7, "nature")
+    with torch.no_grad():
+        for name, p in agent.named_parameters():
+            p.fill_(0.0 if "weight" in name else 3.0)
+    assert ppo.l2_penalty(agent).item() == 0.0
+    with torch.no_grad():
+        agent.critic.weight.fill_(2.0)
+    assert ppo.l2_penalty(agent).item() == pytest.approx(0.5 * 4.0 * agent.critic.weight.numel())
+
+
+def test_lstm_state_resets_on_done() -> None:
+    torch.manual_seed(0)
+    agent = ppo.Agent(OBS, 7, "nature", use_lstm=True)
+    x = batch(2)
+    state = agent.initial_state(2, torch.device("cpu"))
+    _, _, _, v0, state = agent.get_action_and_value(x, state, torch.zeros(2))
+    _, _, _, v_cont, _ = agent.get_action_and_value(x, state, torch.zeros(2))
+    _, _, _, v_reset, _ = agent.get_action_and_value(x, state, torch.ones(2))
+    assert torch.allclose(v_reset, v0) and not torch.allclose(v_cont, v0)
+
+
+def test_wilson_interval_and_summary() -> None:
+    assert evaluate.wilson_interval(0, 10)[0] == 0.0
+    lo, hi = evaluate.wilson_interval(5, 10)
+    assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
+    s = evaluate.summarize(np.array([10.0, 0.0, 10.0, 10.0]), np.array([50, 1002, 70, 90]),
+                           np.array([True, False, True, True]))
+    assert s["percent_solved"] == 75.0 and s["mean_return"] == 7.5 and s["mean_length"] == 303.0
+    assert s["episodes"] == 4
+
+
+def test_bad_settings_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="num_minibatches 3"):
+        ppo.finalize_args(ppo.Args(num_envs=4, num_steps=16, num_minibatches=3), 1,
+                          torch.device("cpu"))
+    with pytest.raises(ValueError, match="num_envs 6 must be divisible"):
+        ppo.finalize_args(ppo.Args(num_envs=6, num_steps=16, num_minibatches=4, use_lstm=True), 1,
+                          torch.device("cpu"))
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        ppo.load_checkpoint("no-such-run-anywhere")
+    args = ppo.finalize_args(ppo.Args(), 2, torch.device("cpu"))
+    assert (args.batch_size, args.minibatch_size) == (2 * 32 * 256, 2 * 32 * 256 // 8)
+    assert args.total_timesteps == ppo.DEFAULT_TIMESTEPS_CPU
