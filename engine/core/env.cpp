@@ -17,7 +17,9 @@ Env::Env(const Game& game, const PoolOptions& opts,
       default_zoom_(static_cast<float>(opts.default_zoom)),
       autoreset_(opts.autoreset),
       render_{resolve_paint_vel_info(opts), opts.use_data_augmentation, opts.use_black_white},
-      sampler_(opts.num_levels, std::move(level_table)) {
+      sampler_(opts.num_levels, std::move(level_table)),
+      num_levels_(opts.num_levels),  // [state]
+      set_seed_(opts.set_seed) {
   if (render_.use_black_white) rgb_scratch_.resize(kObsSize * kObsSize * 3);
   reseed(opts.seed);
   start_episode();

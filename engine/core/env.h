@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "game.h"
@@ -13,6 +14,8 @@
 #include "rng.h"
 
 namespace coinrun {
+
+class EnvStateCodec;  // [state] env_state.h
 
 struct StepResult {
   float reward = 0;
@@ -56,7 +59,15 @@ class Env {
   float episode_return() const { return episode_return_; }
   int episode_length() const { return episode_length_; }
 
+  // ---- [state] (issue 9): save and restore, defined in env_state.cpp ----
+  // Everything needed to continue bit-exactly, as a portable versioned byte string
+  // (docs/state.md). load_state throws StateError (env_state.h) and then changes nothing;
+  // it does not draw an observation (EnvPool::set_states does).
+  std::vector<uint8_t> save_state() const;
+  void load_state(std::span<const uint8_t> bytes);
+
  private:
+  friend class EnvStateCodec;  // [state]
   void draw_overlays(FrameView frame, Rng& aug_rng) const;
 
   const Game* game_;
@@ -73,6 +84,9 @@ class Env {
   float episode_return_ = 0;
   int episode_length_ = 0;
   std::vector<uint8_t> rgb_scratch_;  // only for grayscale observations
+  // [state]: the level set, recorded in saved states so that a mismatch is refused by name.
+  int num_levels_ = 0;
+  int64_t set_seed_ = -1;
 };
 
 }  // namespace coinrun

@@ -59,6 +59,16 @@ class EnvPool {
   // Re-draws the observation rows of every env without stepping.
   void observe_all(const BatchView& out);
 
+  // ---- [state] (issue 9): per-env states, defined in env_state.cpp (docs/state.md) ----
+  // The states of `env_ids` (empty: every env, in order). Throws StateError on a bad id.
+  std::vector<std::vector<uint8_t>> get_states(std::span<const int32_t> env_ids = {});
+  // Restores states[j] into env env_ids[j] (empty ids: states[i] into env i, one per env).
+  // Every state is checked first; on any error (StateError) no env changes. Then writes the
+  // restored envs' rows of `out` (row i for env i) as reset does: observation, level seed,
+  // reward 0, no done. The augmentation stream is not advanced by that observation.
+  void set_states(std::span<const std::vector<uint8_t>> states,
+                  std::span<const int32_t> env_ids, const BatchView& out);
+
   Env& env(int i) { return *envs_[static_cast<size_t>(i)]; }
   const Env& env(int i) const { return *envs_[static_cast<size_t>(i)]; }
 

@@ -1,0 +1,714 @@
+// Env state codec ([state], issue 9). Layout (docs/state.md), all integers little-endian:
+//   magic "CRSTATE\0" | u16 format version | u16 engine id | u32 total bytes
+//   | u8 name length, game name | options that shape the continuation | payload | u32 CRC-32
+// Checks run in the order that gives the most useful message: magic, version (a newer
+// format may change everything after it), length, checksum, game, options, contents.
+#include "env_state.h"
+
+#include <algorithm>
+#include <bit>
+#include <exception>
+#include <optional>
+#include <sstream>
+#include <string_view>
+
+#include "env.h"
+#include "env_pool.h"
+
+namespace coinrun {
+namespace {
+
+constexpr size_t kFixedHeaderBytes = 16;  // magic, version, engine id, total bytes
+constexpr size_t kChecksumBytes = 4;
+
+// ---- CRC-32 (IEEE 802.3, the zlib/PNG polynomial) ------------------------------------------
+constexpr std::array<uint32_t, 256> make_crc_table() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+constexpr std::array<uint32_t, 256> kCrcTable = make_crc_table();
+
+uint32_t crc32(std::span<const uint8_t> b) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (uint8_t x : b) c = kCrcTable[(c ^ x) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+// ---- little-endian writer and bounds-checked reader ----------------------------------------
+class Writer {
+ public:
+  explicit Writer(size_t reserve) { buf_.reserve(reserve); }
+  void u8(uint8_t v) { buf_.push_back(v); }
+  void u16(uint16_t v) { put(v, 2); }
+  void u32(uint32_t v) { put(v, 4); }
+  void u64(uint64_t v) { put(v, 8); }
+  void i32(int32_t v) { u32(static_cast<uint32_t>(v)); }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void f32(float v) { u32(std::bit_cast<uint32_t>(v)); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void varint(uint32_t v) {
+    while (v >= 0x80) {
+      u8(static_cast<uint8_t>(v | 0x80));
+      v >>= 7;
+    }
+    u8(static_cast<uint8_t>(v));
+  }
+  void patch_u32(size_t pos, uint32_t v) {
+    for (int i = 0; i < 4; ++i) buf_[pos + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+  size_t size() const { return buf_.size(); }
+  std::vector<uint8_t> take() { return std::move(buf_); }
+
+ private:
+  void put(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> buf_;
+};
+
+class Reader {
+ public:
+  Reader(std::span<const uint8_t> b, int index) : b_(b), index_(index) {}
+  uint8_t u8() {
+    need(1);
+    return b_[pos_++];
+  }
+  uint16_t u16() { return static_cast<uint16_t>(get(2)); }
+  uint32_t u32() { return static_cast<uint32_t>(get(4)); }
+  uint64_t u64() { return get(8); }
+  int32_t i32() { return static_cast<int32_t>(u32()); }
+  int64_t i64() { return static_cast<int64_t>(u64()); }
+  float f32() { return std::bit_cast<float>(u32()); }
+  bool boolean(const char* what) {
+    const uint8_t v = u8();
+    if (v > 1) malformed(std::string(what) + " is " + std::to_string(v) + ", not 0 or 1");
+    return v == 1;
+  }
+  uint32_t varint() {
+    uint32_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      const uint8_t b = u8();
+      v |= static_cast<uint32_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    malformed("a run length is longer than 5 bytes");
+  }
+  size_t pos() const { return pos_; }
+  size_t remaining() const { return b_.size() - pos_; }
+  [[noreturn]] void malformed(const std::string& what) const {
+    throw StateError(StateErrorKind::Corrupted,
+                     "env state is malformed at byte " + std::to_string(pos_) + ": " + what,
+                     index_);
+  }
+
+ private:
+  void need(size_t n) const {
+    if (remaining() < n) malformed("it ends in the middle of a field");
+  }
+  uint64_t get(int n) {
+    need(static_cast<size_t>(n));
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(b_[pos_ + i]) << (8 * i);
+    pos_ += static_cast<size_t>(n);
+    return v;
+  }
+  std::span<const uint8_t> b_;
+  size_t pos_ = 0;
+  int index_;
+};
+
+// ---- MT19937 internals (the constants of std::mt19937, [rand.predef]) ----------------------
+constexpr int kMtN = 624, kMtM = 397;
+constexpr uint32_t kMtMatrixA = 0x9908B0DFu;
+constexpr uint32_t kMtInitMult = 1812433253u;
+constexpr uint32_t kUpper = 0x80000000u, kLower = 0x7FFFFFFFu;
+
+uint32_t untemper(uint32_t y) {
+  y ^= y >> 18;
+  y ^= (y << 15) & 0xEFC60000u;
+  uint32_t x = y;
+  for (int i = 0; i < 5; ++i) x = y ^ ((x << 7) & 0x9D2C5680u);
+  y = x;
+  for (int i = 0; i < 3; ++i) x = y ^ (x >> 11);
+  return x;
+}
+
+// Inverse of kMtInitMult modulo 2^32 (odd, so it exists), by Newton's iteration.
+constexpr uint32_t inverse_mod_2_32(uint32_t a) {
+  uint32_t x = a;
+  for (int i = 0; i < 5; ++i) x *= 2u - a * x;
+  return x;
+}
+constexpr uint32_t kMtInitMultInv = inverse_mod_2_32(kMtInitMult);
+static_assert(kMtInitMult * kMtInitMultInv == 1u);
+
+// The 624 words before `next` in the generator's sequence, recovered by running the twist
+// x[k+624] = x[k+397] ^ twist(upper(x[k]) | lower(x[k+1])) backwards. The low 31 bits of the
+// oldest word never reach an output and cannot be recovered; they are left 0.
+MtWords previous_words(const MtWords& next) {
+  MtWords p{};
+  auto solve = [&](int j, uint32_t x397) {
+    uint32_t t = next[static_cast<size_t>(j)] ^ x397;
+    const uint32_t odd = t >> 31;  // twist's top bit is set only by the matrix term
+    if (odd) t ^= kMtMatrixA;
+    const uint32_t y = (t << 1) | odd;
+    p[static_cast<size_t>(j)] = (p[static_cast<size_t>(j)] & kLower) | (y & kUpper);
+    if (j + 1 < kMtN) {
+      p[static_cast<size_t>(j + 1)] = (p[static_cast<size_t>(j + 1)] & kUpper) | (y & kLower);
+    }
+  };
+  // Equations j >= 227 involve only `next`; the rest need p[397 + j], complete by then.
+  for (int j = kMtN - 1; j >= kMtN - kMtM; --j) solve(j, next[static_cast<size_t>(j - (kMtN - kMtM))]);
+  for (int j = kMtN - kMtM - 1; j >= 0; --j) solve(j, p[static_cast<size_t>(j + kMtM)]);
+  return p;
+}
+
+// If `next` is the state of std::mt19937(seed) after `draws` < 622 outputs, finds them: the
+// level picker is re-seeded at every reset(seed) and drawn once per episode, and the
+// augmentation stream is never drawn without augmentation, so this turns 2.5 KB into 8 bytes
+// in the common case.
+struct SeedOrigin {
+  uint32_t seed;
+  uint32_t draws;
+};
+constexpr uint32_t kMaxSeededDraws = kMtN - 3;
+
+std::optional<SeedOrigin> find_seed_origin(const MtWords& next) {
+  const MtWords p = previous_words(next);
+  // Seeding fills init[j] = kMtInitMult * (init[j-1] ^ (init[j-1] >> 30)) + j; after k draws
+  // p[t] = init[k + t] for t <= 623 - k, so p[1] and p[2] give k.
+  auto f = [](uint32_t x) { return kMtInitMult * (x ^ (x >> 30)); };
+  const uint32_t k = p[2] - f(p[1]) - 2u;
+  if (k > kMaxSeededDraws) return std::nullopt;
+  uint32_t x = p[1];  // init[k + 1]
+  for (uint32_t j = k + 1; j >= 1; --j) {
+    const uint32_t y = (x - j) * kMtInitMultInv;  // init[j-1] ^ (init[j-1] >> 30)
+    x = y ^ (y >> 30);
+  }
+  std::mt19937 candidate(x);
+  candidate.discard(k);
+  if (mt_next_words(candidate) != next) return std::nullopt;
+  return SeedOrigin{x, k};
+}
+
+enum RngEncoding : uint8_t { kRngSeeded = 0, kRngWords = 1 };
+
+void write_rng(Writer& w, const std::mt19937& gen) {
+  const MtWords next = mt_next_words(gen);
+  if (const auto origin = find_seed_origin(next)) {
+    w.u8(kRngSeeded);
+    w.u32(origin->seed);
+    w.u32(origin->draws);
+    return;
+  }
+  w.u8(kRngWords);
+  for (uint32_t x : next) w.u32(x);
+}
+
+std::mt19937 read_rng(Reader& r, const char* what) {
+  const uint8_t kind = r.u8();
+  if (kind == kRngSeeded) {
+    const uint32_t seed = r.u32();
+    const uint32_t draws = r.u32();
+    if (draws > kMaxSeededDraws) {
+      r.malformed(std::string(what) + " claims " + std::to_string(draws) + " draws (max " +
+                  std::to_string(kMaxSeededDraws) + ")");
+    }
+    std::mt19937 g(seed);
+    g.discard(draws);
+    return g;
+  }
+  if (kind != kRngWords) r.malformed(std::string(what) + " has unknown encoding " + std::to_string(kind));
+  MtWords next;
+  for (uint32_t& x : next) x = r.u32();
+  return mt_from_next_words(next);
+}
+
+// ---- the level grid, run-length encoded (row-major, y up) -----------------------------------
+bool is_known_tile(uint8_t c) {
+  static constexpr std::string_view kTiles = ".ASab#$&%^|P=12 GMF";
+  return kTiles.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+void write_grid(Writer& w, const TileGrid& g) {
+  const auto& cells = g.cells();
+  uint32_t runs = 0;
+  for (size_t i = 0; i < cells.size(); ++i) runs += (i == 0 || cells[i] != cells[i - 1]);
+  w.varint(runs);
+  for (size_t i = 0; i < cells.size();) {
+    size_t j = i + 1;
+    while (j < cells.size() && cells[j] == cells[i]) ++j;
+    w.u8(static_cast<uint8_t>(cells[i]));
+    w.varint(static_cast<uint32_t>(j - i));
+    i = j;
+  }
+}
+
+void read_grid(Reader& r, TileGrid& g) {
+  auto& cells = g.cells();
+  const uint32_t runs = r.varint();
+  if (runs == 0 || runs > cells.size()) r.malformed("grid has " + std::to_string(runs) + " runs");
+  size_t at = 0;
+  for (uint32_t k = 0; k < runs; ++k) {
+    const uint8_t tile = r.u8();
+    if (!is_known_tile(tile)) r.malformed("unknown tile code " + std::to_string(tile));
+    const uint32_t len = r.varint();
+    if (len == 0 || len > cells.size() - at) r.malformed("grid run overflows the 64x64 grid");
+    std::fill_n(cells.begin() + static_cast<std::ptrdiff_t>(at), len, static_cast<Tile>(tile));
+    at += len;
+  }
+  if (at != cells.size()) r.malformed("grid runs cover " + std::to_string(at) + " of 4096 cells");
+}
+
+// ---- GameState ---------------------------------------------------------------------------
+void write_game_state(Writer& w, const GameState& s) {
+  w.u32(s.level_seed);
+  w.i32(s.difficulty);
+  w.i32(s.maze_size);
+  w.i32(s.spawn_x);
+  w.i32(s.spawn_y);
+  w.i32(s.coins_total);
+  w.i32(s.coins_needed);
+  w.u8(s.cosmetics.agent_look);
+  w.u8(s.cosmetics.ground_theme);
+  w.u8(s.cosmetics.background);
+  w.i32(s.clock);
+  w.i32(s.age);
+  w.f32(s.zoom);
+  w.boolean(s.level_over);
+  w.boolean(s.level_complete);
+  w.boolean(s.died);
+  w.f32(s.pending_reward);
+  const Agent& a = s.agent;
+  for (float v : {a.x, a.y, a.vx, a.vy, a.spring}) w.f32(v);
+  w.boolean(a.climbing);
+  w.boolean(a.facing_right);
+  write_grid(w, s.grid);
+  w.u16(static_cast<uint16_t>(s.num_monsters));
+  for (int i = 0; i < s.num_monsters; ++i) {
+    const Monster& m = s.monsters[static_cast<size_t>(i)];
+    for (float v : {m.x, m.y, m.vx, m.vy}) w.f32(v);
+    w.u8(static_cast<uint8_t>(m.kind));
+    w.u8(m.look);
+    for (float v : m.trail_x) w.f32(v);
+    for (float v : m.trail_y) w.f32(v);
+  }
+}
+
+void read_game_state(Reader& r, GameState& s) {
+  s.level_seed = r.u32();
+  s.difficulty = r.i32();
+  s.maze_size = r.i32();
+  s.spawn_x = r.i32();
+  s.spawn_y = r.i32();
+  s.coins_total = r.i32();
+  s.coins_needed = r.i32();
+  s.cosmetics.agent_look = r.u8();
+  s.cosmetics.ground_theme = r.u8();
+  s.cosmetics.background = r.u8();
+  s.clock = r.i32();
+  s.age = r.i32();
+  s.zoom = r.f32();
+  s.level_over = r.boolean("level_over");
+  s.level_complete = r.boolean("level_complete");
+  s.died = r.boolean("died");
+  s.pending_reward = r.f32();
+  Agent& a = s.agent;
+  for (float* v : {&a.x, &a.y, &a.vx, &a.vy, &a.spring}) *v = r.f32();
+  a.climbing = r.boolean("agent.climbing");
+  a.facing_right = r.boolean("agent.facing_right");
+  read_grid(r, s.grid);
+  const int n = r.u16();
+  if (n > kMaxMonsters) r.malformed(std::to_string(n) + " monsters (max " + std::to_string(kMaxMonsters) + ")");
+  s.num_monsters = n;
+  for (int i = 0; i < n; ++i) {
+    Monster& m = s.monsters[static_cast<size_t>(i)];
+    for (float* v : {&m.x, &m.y, &m.vx, &m.vy}) *v = r.f32();
+    const uint8_t kind = r.u8();
+    if (kind > static_cast<uint8_t>(MonsterKind::Flyer)) r.malformed("unknown monster kind " + std::to_string(kind));
+    m.kind = static_cast<MonsterKind>(kind);
+    m.look = r.u8();
+    for (float& v : m.trail_x) v = r.f32();
+    for (float& v : m.trail_y) v = r.f32();
+  }
+}
+
+// ---- the options that decide how an env continues -----------------------------------------
+// A state only continues bit-exactly in an env made with the same values, so they travel in
+// the header and a mismatch is refused by name. (The pool seed and env index do not matter:
+// the random streams themselves are in the state.)
+struct ContinuationOptions {
+  bool high_difficulty = false;
+  int32_t num_levels = 0;
+  int64_t set_seed = -1;  // normalised to -1 where it has no effect (unlimited levels)
+  bool paint_vel_info = false;
+  bool use_data_augmentation = false;
+  bool use_black_white = false;
+  uint8_t autoreset = 0;
+};
+
+void write_options(Writer& w, const ContinuationOptions& o) {
+  w.boolean(o.high_difficulty);
+  w.i32(o.num_levels);
+  w.i64(o.set_seed);
+  w.boolean(o.paint_vel_info);
+  w.boolean(o.use_data_augmentation);
+  w.boolean(o.use_black_white);
+  w.u8(o.autoreset);
+}
+
+ContinuationOptions read_options(Reader& r) {
+  ContinuationOptions o;
+  o.high_difficulty = r.boolean("high_difficulty");
+  o.num_levels = r.i32();
+  o.set_seed = r.i64();
+  o.paint_vel_info = r.boolean("paint_vel_info");
+  o.use_data_augmentation = r.boolean("use_data_augmentation");
+  o.use_black_white = r.boolean("use_black_white");
+  o.autoreset = r.u8();
+  if (o.autoreset > static_cast<uint8_t>(AutoresetMode::NextStep)) r.malformed("unknown autoreset mode");
+  return o;
+}
+
+std::string autoreset_name(uint8_t m) { return m == 0 ? "same_step" : "next_step"; }
+std::string bool_name(bool b) { return b ? "true" : "false"; }
+
+// "num_levels=500 here 0" for every option that differs, or "".
+std::string differences(const ContinuationOptions& saved, const ContinuationOptions& here) {
+  std::string out;
+  auto diff = [&](const char* name, const std::string& a, const std::string& b) {
+    if (a == b) return;
+    if (!out.empty()) out += ", ";
+    out += std::string(name) + " (state: " + a + ", env: " + b + ")";
+  };
+  diff("high_difficulty", bool_name(saved.high_difficulty), bool_name(here.high_difficulty));
+  diff("num_levels", std::to_string(saved.num_levels), std::to_string(here.num_levels));
+  diff("set_seed", std::to_string(saved.set_seed), std::to_string(here.set_seed));
+  diff("paint_vel_info", bool_name(saved.paint_vel_info), bool_name(here.paint_vel_info));
+  diff("use_data_augmentation", bool_name(saved.use_data_augmentation),
+       bool_name(here.use_data_augmentation));
+  diff("use_black_white", bool_name(saved.use_black_white), bool_name(here.use_black_white));
+  diff("autoreset", autoreset_name(saved.autoreset), autoreset_name(here.autoreset));
+  return out;
+}
+
+constexpr uint8_t kFlagFirstEpisode = 1, kFlagAwaitingReset = 2;
+
+}  // namespace
+
+// ---- public helpers ------------------------------------------------------------------------
+const char* to_string(StateErrorKind kind) {
+  switch (kind) {
+    case StateErrorKind::Truncated: return "truncated";
+    case StateErrorKind::BadMagic: return "bad_magic";
+    case StateErrorKind::NewerVersion: return "newer_version";
+    case StateErrorKind::Corrupted: return "corrupted";
+    case StateErrorKind::WrongGame: return "wrong_game";
+    case StateErrorKind::Mismatch: return "option_mismatch";
+    case StateErrorKind::BadRequest: return "bad_request";
+  }
+  return "unknown";
+}
+
+MtWords mt_next_words(const std::mt19937& gen) {
+  std::mt19937 copy = gen;
+  MtWords w;
+  for (uint32_t& x : w) x = untemper(static_cast<uint32_t>(copy()));
+  return w;
+}
+
+std::mt19937 mt_from_next_words(const MtWords& words) {
+  // The standard's textual form is the previous 624 words, oldest first
+  // ([rand.eng.mers]). libstdc++ also reads a trailing position, for which 624 means "twist
+  // before the next output"; other libraries stop after 624 words and never see it.
+  const MtWords prev = previous_words(words);
+  std::string text;
+  text.reserve(kMtN * 11 + 4);
+  for (uint32_t x : prev) {
+    text += std::to_string(x);
+    text += ' ';
+  }
+  text += std::to_string(kMtN);
+  std::istringstream in(text);
+  std::mt19937 g;
+  in >> g;
+  if (in.fail()) throw std::logic_error("std::mt19937 refused its own textual state");
+  return g;
+}
+
+// ---- the codec -----------------------------------------------------------------------------
+struct EnvStateCodec::Snapshot {
+  std::string game;
+  int engine_id = 0;
+  uint16_t version = 0;
+  size_t bytes = 0;
+  ContinuationOptions options;
+  bool first_episode = false;
+  bool awaiting_reset = false;
+  float episode_return = 0;
+  int episode_length = 0;
+  std::mt19937 sampler_gen;
+  std::mt19937 aug_gen;
+  GameState state;
+};
+
+namespace {
+
+ContinuationOptions options_of(int num_levels, int64_t set_seed, bool high_difficulty,
+                               const RenderSettings& render, AutoresetMode autoreset) {
+  ContinuationOptions o;
+  o.high_difficulty = high_difficulty;
+  o.num_levels = num_levels;
+  o.set_seed = num_levels > 0 ? set_seed : -1;
+  o.paint_vel_info = render.paint_vel_info;
+  o.use_data_augmentation = render.use_data_augmentation;
+  o.use_black_white = render.use_black_white;
+  o.autoreset = static_cast<uint8_t>(autoreset);
+  return o;
+}
+
+// Header, checksum and payload; no comparison with any env.
+std::unique_ptr<EnvStateCodec::Snapshot> parse(std::span<const uint8_t> b, int index) {
+  auto fail = [&](StateErrorKind k, const std::string& m) -> StateError { return StateError(k, m, index); };
+  const size_t magic_len = std::min(b.size(), kStateMagic.size());
+  if (!std::equal(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(magic_len), kStateMagic.begin())) {
+    throw fail(StateErrorKind::BadMagic, "not a CoinRun env state: it does not start with \"CRSTATE\"");
+  }
+  if (b.size() < kFixedHeaderBytes) {
+    throw fail(StateErrorKind::Truncated, "env state is truncated: " + std::to_string(b.size()) +
+                                              " bytes, shorter than its " +
+                                              std::to_string(kFixedHeaderBytes) + "-byte header");
+  }
+  Reader r(b, index);
+  for (size_t i = 0; i < kStateMagic.size(); ++i) r.u8();
+  auto snap = std::make_unique<EnvStateCodec::Snapshot>();
+  snap->version = r.u16();
+  if (snap->version > kStateFormatVersion) {
+    throw fail(StateErrorKind::NewerVersion,
+               "env state has format version " + std::to_string(snap->version) +
+                   ", newer than this engine reads (" + std::to_string(kStateFormatVersion) +
+                   "): load it with the engine version that saved it, or upgrade");
+  }
+  if (snap->version == 0) throw fail(StateErrorKind::Corrupted, "env state has format version 0");
+  snap->engine_id = r.u16();
+  const uint32_t total = r.u32();
+  if (b.size() < total) {
+    throw fail(StateErrorKind::Truncated, "env state is truncated: its header says " +
+                                              std::to_string(total) + " bytes, got " +
+                                              std::to_string(b.size()));
+  }
+  if (b.size() > total || total < kFixedHeaderBytes + kChecksumBytes) {
+    throw fail(StateErrorKind::Corrupted, "env state is corrupted: its header says " +
+                                              std::to_string(total) + " bytes, got " +
+                                              std::to_string(b.size()));
+  }
+  const size_t body = total - kChecksumBytes;
+  uint32_t stored = 0;
+  for (size_t i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(b[body + i]) << (8 * i);
+  if (crc32(b.first(body)) != stored) {
+    throw fail(StateErrorKind::Corrupted, "env state is corrupted: checksum mismatch");
+  }
+  Reader p(b.first(body), index);
+  for (size_t i = 0; i < kFixedHeaderBytes; ++i) p.u8();
+  const uint8_t name_len = p.u8();
+  for (uint8_t i = 0; i < name_len; ++i) snap->game.push_back(static_cast<char>(p.u8()));
+  snap->options = read_options(p);
+  const uint8_t flags = p.u8();
+  if (flags & ~(kFlagFirstEpisode | kFlagAwaitingReset)) p.malformed("unknown env flags");
+  snap->first_episode = flags & kFlagFirstEpisode;
+  snap->awaiting_reset = flags & kFlagAwaitingReset;
+  snap->episode_return = p.f32();
+  snap->episode_length = p.i32();
+  snap->sampler_gen = read_rng(p, "the level picker");
+  snap->aug_gen = read_rng(p, "the augmentation stream");
+  read_game_state(p, snap->state);
+  if (p.remaining() != 0) p.malformed(std::to_string(p.remaining()) + " unread bytes");
+  snap->bytes = total;
+  return snap;
+}
+
+}  // namespace
+
+std::vector<uint8_t> EnvStateCodec::encode(const Env& e) {
+  Writer w(1024);
+  for (uint8_t c : kStateMagic) w.u8(c);
+  w.u16(kStateFormatVersion);
+  const GameInfo& info = e.game_->info();
+  w.u16(static_cast<uint16_t>(info.engine_id));
+  const size_t total_at = w.size();
+  w.u32(0);  // total bytes, patched below
+  w.u8(static_cast<uint8_t>(info.name.size()));
+  for (char c : info.name) w.u8(static_cast<uint8_t>(c));
+  write_options(w, options_of(e.num_levels_, e.set_seed_, e.high_difficulty_, e.render_, e.autoreset_));
+  w.u8(static_cast<uint8_t>((e.first_episode_ ? kFlagFirstEpisode : 0) |
+                            (e.awaiting_reset_ ? kFlagAwaitingReset : 0)));
+  w.f32(e.episode_return_);
+  w.i32(e.episode_length_);
+  write_rng(w, e.sampler_.rng().engine());
+  write_rng(w, e.aug_rng_.engine());
+  write_game_state(w, e.state_);
+  w.patch_u32(total_at, static_cast<uint32_t>(w.size() + kChecksumBytes));
+  std::vector<uint8_t> out = w.take();
+  const uint32_t c = crc32(out);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(c >> (8 * i)));
+  return out;
+}
+
+std::unique_ptr<EnvStateCodec::Snapshot> EnvStateCodec::decode(std::span<const uint8_t> bytes,
+                                                               const Env& target, int index) {
+  auto snap = parse(bytes, index);
+  const GameInfo& info = target.game_->info();
+  if (snap->game != info.name || snap->engine_id != info.engine_id) {
+    throw StateError(StateErrorKind::WrongGame,
+                     "env state is for game '" + snap->game + "' (" +
+                         std::to_string(snap->engine_id) + "), this env plays '" +
+                         std::string(info.name) + "' (" + std::to_string(info.engine_id) + ")",
+                     index);
+  }
+  const ContinuationOptions here = options_of(target.num_levels_, target.set_seed_,
+                                              target.high_difficulty_, target.render_, target.autoreset_);
+  const std::string diff = differences(snap->options, here);
+  if (!diff.empty()) {
+    throw StateError(StateErrorKind::Mismatch,
+                     "env state was saved with other options: " + diff +
+                         "; create the env with the state's options",
+                     index);
+  }
+  return snap;
+}
+
+void EnvStateCodec::apply(Env& e, const Snapshot& s) noexcept {
+  e.state_ = s.state;
+  e.sampler_.rng().engine() = s.sampler_gen;
+  e.aug_rng_.engine() = s.aug_gen;
+  e.first_episode_ = s.first_episode;
+  e.awaiting_reset_ = s.awaiting_reset;
+  e.episode_return_ = s.episode_return;
+  e.episode_length_ = s.episode_length;
+}
+
+void EnvStateCodec::observe_without_advancing(Env& e, uint8_t* dst) {
+  if (!e.render_.use_data_augmentation) {
+    e.observe(dst);
+    return;
+  }
+  const Rng saved = e.aug_rng_;
+  e.observe(dst);
+  e.aug_rng_ = saved;
+}
+
+StateSummary describe_state(std::span<const uint8_t> bytes) {
+  const auto s = parse(bytes, -1);
+  StateSummary out;
+  out.format_version = s->version;
+  out.game = s->game;
+  out.engine_id = s->engine_id;
+  out.bytes = s->bytes;
+  out.level_seed = s->state.level_seed;
+  out.age = s->state.age;
+  out.clock = s->state.clock;
+  out.episode_return = s->episode_return;
+  out.episode_length = s->episode_length;
+  out.awaiting_reset = s->awaiting_reset;
+  out.level_over = s->state.level_over;
+  return out;
+}
+
+// ---- Env and EnvPool entry points (declared in env.h / env_pool.h) -------------------------
+std::vector<uint8_t> Env::save_state() const { return EnvStateCodec::encode(*this); }
+
+void Env::load_state(std::span<const uint8_t> bytes) {
+  const auto snap = EnvStateCodec::decode(bytes, *this);
+  EnvStateCodec::apply(*this, *snap);
+}
+
+namespace {
+
+void check_env_ids(std::span<const int32_t> ids, int num_envs, bool unique) {
+  std::vector<uint8_t> seen(static_cast<size_t>(unique ? num_envs : 0), 0);
+  for (size_t j = 0; j < ids.size(); ++j) {
+    const int32_t id = ids[j];
+    if (id < 0 || id >= num_envs) {
+      throw StateError(StateErrorKind::BadRequest,
+                       "env id " + std::to_string(id) + " (position " + std::to_string(j) +
+                           ") is out of range [0, " + std::to_string(num_envs) + ")",
+                       static_cast<int>(j));
+    }
+    if (unique && seen[static_cast<size_t>(id)]++) {
+      throw StateError(StateErrorKind::BadRequest,
+                       "env id " + std::to_string(id) + " appears twice (position " +
+                           std::to_string(j) + "): one state per env",
+                       static_cast<int>(j));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<uint8_t>> EnvPool::get_states(std::span<const int32_t> env_ids) {
+  check_env_ids(env_ids, num_envs(), false);
+  const int n = env_ids.empty() ? num_envs() : static_cast<int>(env_ids.size());
+  std::vector<std::vector<uint8_t>> out(static_cast<size_t>(n));
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int j = begin; j < end; ++j) {
+      const int id = env_ids.empty() ? j : env_ids[static_cast<size_t>(j)];
+      out[static_cast<size_t>(j)] = env(id).save_state();
+    }
+  });
+  return out;
+}
+
+void EnvPool::set_states(std::span<const std::vector<uint8_t>> states,
+                         std::span<const int32_t> env_ids, const BatchView& out) {
+  const size_t want = env_ids.empty() ? static_cast<size_t>(num_envs()) : env_ids.size();
+  if (states.size() != want) {
+    throw StateError(StateErrorKind::BadRequest,
+                     "set_states got " + std::to_string(states.size()) + " states for " +
+                         std::to_string(want) + (env_ids.empty() ? " envs (all)" : " env ids"));
+  }
+  check_env_ids(env_ids, num_envs(), true);
+  const int n = static_cast<int>(states.size());
+  auto id_of = [&](int j) { return env_ids.empty() ? j : env_ids[static_cast<size_t>(j)]; };
+
+  // Phase 1: decode and check every state. Workers never throw across the pool; the first
+  // failure by position is re-thrown afterwards, before any env has changed.
+  std::vector<std::unique_ptr<EnvStateCodec::Snapshot>> snaps(static_cast<size_t>(n));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int j = begin; j < end; ++j) {
+      try {
+        snaps[static_cast<size_t>(j)] =
+            EnvStateCodec::decode(states[static_cast<size_t>(j)], env(id_of(j)), j);
+      } catch (...) {
+        errors[static_cast<size_t>(j)] = std::current_exception();
+      }
+    }
+  });
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+
+  // Phase 2: nothing below can fail.
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+    for (int j = begin; j < end; ++j) {
+      const int i = id_of(j);
+      Env& e = env(i);
+      EnvStateCodec::apply(e, *snaps[static_cast<size_t>(j)]);
+      if (out.obs) EnvStateCodec::observe_without_advancing(e, out.obs + static_cast<size_t>(i) * out.obs_env_stride);
+      if (out.reward) out.reward[i] = 0;
+      if (out.terminated) out.terminated[i] = 0;
+      if (out.truncated) out.truncated[i] = 0;
+      if (out.level_seed) out.level_seed[i] = e.state().level_seed;
+      if (out.prev_level_complete) out.prev_level_complete[i] = 0;
+      if (out.episode_return) out.episode_return[i] = 0;
+      if (out.episode_length) out.episode_length[i] = 0;
+    }
+  });
+}
+
+}  // namespace coinrun
