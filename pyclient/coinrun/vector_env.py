@@ -192,6 +192,12 @@ class CoinRunVectorEnv(VectorEnv):
     def close(self, **kwargs: Any) -> None:
         self._close()
 
+    def __enter__(self) -> CoinRunVectorEnv:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
     def __del__(self) -> None:
         try:
             self._close()

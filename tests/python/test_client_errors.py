@@ -1,0 +1,171 @@
+"""Bad input gives a clear exception and leaves the engine serving; a dead or stuck engine
+is reported within seconds; a killed client leaves no engine and no segment behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from conftest import REPO, needs_engine, shm_segments, wait_until
+
+import coinrun
+
+pytestmark = needs_engine
+
+
+@pytest.fixture
+def env():
+    e = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=1)
+    e.reset()
+    yield e
+    e.close()
+
+
+def still_serves(env):
+    obs, *_ = env.step(np.zeros(env.num_envs, dtype=np.int32))
+    assert obs.shape[0] == env.num_envs
+
+
+def test_wrong_shape(env):
+    with pytest.raises(coinrun.InvalidAction, match=r"shape \(4,\)"):
+        env.step(np.zeros(3, dtype=np.int32))
+    with pytest.raises(coinrun.InvalidAction):
+        env.step(np.zeros((4, 2), dtype=np.int32))
+    still_serves(env)
+
+
+def test_wrong_dtype(env):
+    with pytest.raises(coinrun.InvalidAction, match="integers"):
+        env.step(np.array([0.5, 1, 2, 3]))
+    with pytest.raises(coinrun.InvalidAction):
+        env.step(np.array(["a", "b", "c", "d"]))
+    still_serves(env)
+
+
+@pytest.mark.parametrize("bad", [7, -1, 100])
+def test_out_of_range_names_env_value_and_range(env, bad):
+    acts = np.zeros(4, dtype=np.int64)
+    acts[2] = bad
+    with pytest.raises(coinrun.InvalidAction) as ei:
+        env.step(acts)
+    e = ei.value
+    assert e.env == 2 and e.value == bad and e.valid == (0, 7)
+    assert "env 2" in str(e) and str(bad) in str(e) and "0..6" in str(e)
+    still_serves(env)
+
+
+def test_engine_rejects_bad_actions_written_behind_the_checks(env):
+    """The engine validates again: a bad value that bypasses the client check is refused
+    with BAD_ACTION, nothing steps, and the session continues."""
+    seq, slot = env._next_slot()
+    env._slots[slot].actions[:] = [0, 0, 9, 0]
+    rid = env._client.send({"type": "step", "session": env.session, "seq": seq, "slot": slot})
+    with pytest.raises(coinrun.InvalidAction) as ei:
+        env._client.recv(rid)
+    assert ei.value.env == 2 and ei.value.value == 9 and ei.value.code == "BAD_ACTION"
+    env._seq -= 1  # the engine did not accept that seq
+    still_serves(env)
+
+
+def test_unknown_option_lists_valid_ones():
+    with pytest.raises(coinrun.InvalidOption) as ei:
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, num_levelz=5)
+    msg = str(ei.value)
+    assert "num_levelz" in msg and "num_levels" in msg and "use_data_augmentation" in msg
+
+
+def test_bad_option_value_from_engine():
+    with pytest.raises(coinrun.InvalidOption, match="num_levels"):
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, num_levels=-3)
+    with pytest.raises(coinrun.InvalidOption, match="autoreset_mode"):
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, autoreset_mode="sometimes")
+    with pytest.raises(coinrun.InvalidOption, match="unknown env id"):
+        coinrun.make_vec("coinrun/Nope-v0", num_envs=2)
+
+
+def test_engine_killed_mid_step_raises_engine_died():
+    env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1)
+    try:
+        env.reset()
+        pid = env._process.proc.pid
+        os.kill(pid, signal.SIGKILL)
+        t0 = time.monotonic()
+        with pytest.raises(coinrun.EngineDied, match="signal 9"):
+            env.step(np.zeros(2, dtype=np.int32))
+        assert time.monotonic() - t0 < 5.0
+    finally:
+        env.close()
+
+
+def test_stuck_engine_times_out():
+    env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1, timeout=1.0)
+    pid = env._process.proc.pid
+    try:
+        env.reset()
+        os.kill(pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        with pytest.raises(coinrun.EngineTimeout, match="did not answer"):
+            env.step(np.zeros(2, dtype=np.int32))
+        assert time.monotonic() - t0 < 4.0
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        env.close()
+
+
+def test_close_is_idempotent_and_later_calls_fail_clearly():
+    env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1)
+    env.reset()
+    env.close()
+    env.close()
+    with pytest.raises(coinrun.CoinRunError, match="closed"):
+        env.step(np.zeros(2, dtype=np.int32))
+
+
+def test_killed_client_leaves_no_engine_and_no_segment():
+    code = textwrap.dedent(
+        """
+        import sys, time
+        sys.path.insert(0, %r)
+        import numpy as np, coinrun
+        env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=1)
+        env.reset()
+        print(env._process.proc.pid, env._shm.name, flush=True)
+        while True:
+            env.step(np.zeros(4, dtype=np.int32))
+        """
+        % str(REPO / "pyclient")
+    )
+    before = shm_segments()
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=os.environ)
+    try:
+        line = child.stdout.readline().split()
+        assert len(line) == 2, "child did not start"
+        engine_pid = int(line[0])
+        time.sleep(0.3)
+        child.kill()
+        child.wait(timeout=10)
+
+        def engine_gone():
+            try:
+                os.kill(engine_pid, 0)
+            except ProcessLookupError:
+                return True
+            # a zombie is gone too (its parent, the child, is dead and init reaps it)
+            try:
+                with open(f"/proc/{engine_pid}/stat") as f:
+                    return f.read().split(")")[-1].split()[0] == "Z"
+            except OSError:
+                return True
+
+        assert wait_until(engine_gone, 5.0), "engine outlived its client"
+        assert wait_until(lambda: not (shm_segments() - before), 5.0)
+        assert not any(s.startswith(f"coinrun.{engine_pid}.") for s in shm_segments())
+    finally:
+        if child.poll() is None:
+            child.kill()

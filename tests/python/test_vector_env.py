@@ -1,0 +1,250 @@
+"""Gymnasium API of the vector and single envs: spaces, seeding, autoreset modes, infos,
+determinism across engine thread counts, async batches, remote engines."""
+
+from __future__ import annotations
+
+import subprocess
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from conftest import needs_engine
+from gymnasium.utils.env_checker import check_env
+from gymnasium.vector import AutoresetMode
+
+import coinrun
+
+pytestmark = needs_engine
+
+MAX_STEPS = 1100  # beyond every game's time limit (game-rules.md §6)
+
+
+def run_until_done(env, rng, max_steps=MAX_STEPS):
+    """Steps with random actions until some env is done; returns (step index, outputs)."""
+    prev = None
+    for t in range(max_steps):
+        out = env.step(rng.integers(0, 7, size=env.num_envs))
+        obs, rew, term, trunc, infos = out
+        if np.any(term | trunc):
+            return t, out, prev
+        prev = (infos["level_seed"].copy(),)
+    raise AssertionError("no episode ended within the time limit")
+
+
+def test_spaces_and_metadata():
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=1) as env:
+        assert env.single_observation_space == gym.spaces.Box(0, 255, (64, 64, 3), np.uint8)
+        assert env.single_action_space == gym.spaces.Discrete(7)
+        assert env.observation_space.shape == (3, 64, 64, 3)
+        assert env.action_space == gym.spaces.MultiDiscrete([7, 7, 7])
+        assert env.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+        assert env.action_names[0] == "noop" and len(env.action_names) == 7
+        obs, infos = env.reset()
+        assert obs.shape == (3, 64, 64, 3) and obs.dtype == np.uint8
+        assert env.observation_space.contains(obs)
+        assert set(infos) == {"level_seed", "prev_level_complete", "episode", "_episode"}
+        assert infos["level_seed"].dtype == np.uint32
+        assert infos["episode"]["r"].dtype == np.float32 and infos["episode"]["l"].dtype == np.int32
+        assert infos["_episode"].dtype == np.bool_ and not infos["_episode"].any()
+        obs, rew, term, trunc, infos = env.step(np.zeros(3, dtype=np.int64))
+        assert rew.dtype == np.float32 and term.dtype == np.bool_ and trunc.dtype == np.bool_
+
+
+def test_black_white_obs_shape():
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1, use_black_white=True) as env:
+        obs, _ = env.reset()
+        assert obs.shape == (2, 64, 64, 1)
+        assert env.single_observation_space.shape == (64, 64, 1)
+
+
+@pytest.mark.parametrize("env_id", sorted(coinrun.GAME_IDS))
+def test_gymnasium_make_vec_all_games(env_id):
+    env = gym.make_vec(env_id, num_envs=2, seed=3)
+    try:
+        assert env.unwrapped.game == coinrun.GAME_IDS[env_id]
+        obs, _ = env.reset(seed=5)
+        assert obs.shape == (2, 64, 64, 3) and obs.any(), "blank observation"
+        obs, *_ = env.step(np.array([1, 2]))
+        assert obs.shape == (2, 64, 64, 3)
+    finally:
+        env.close()
+
+
+def test_single_env_checker_and_render():
+    env = gym.make("coinrun/CoinRun-v0", render_mode="rgb_array", seed=4)
+    try:
+        check_env(env.unwrapped, skip_render_check=False)
+        env.reset(seed=1)
+        frame = env.render()
+        assert frame.shape == (512, 512, 3) and frame.dtype == np.uint8 and frame.any()
+    finally:
+        env.close()
+
+
+def test_seeding_reproduces_and_differs():
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=1) as env:
+        a, ia = env.reset(seed=123)
+        a, sa = a.copy(), ia["level_seed"].copy()
+        b, ib = env.reset(seed=123)
+        assert np.array_equal(a, b) and np.array_equal(sa, ib["level_seed"])
+        c, ic = env.reset(seed=124)
+        assert not np.array_equal(sa, ic["level_seed"])
+        # envs of one pool play different levels
+        assert len(set(sa.tolist())) > 1
+
+
+def test_num_levels_restricts_level_seeds():
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=8, seed=9, num_levels=3) as env:
+        _, infos = env.reset()
+        assert set(infos["level_seed"].tolist()) <= {0, 1, 2}
+        assert env.options["num_levels"] == 3
+
+
+def _trajectory(num_threads: int, steps: int = 60, **kw) -> list[bytes]:
+    rng = np.random.default_rng(0)
+    out = []
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=6, seed=77, num_threads=num_threads, **kw) as env:
+        obs, _ = env.reset(seed=77)
+        out.append(obs.tobytes())
+        for _ in range(steps):
+            obs, rew, term, trunc, _ = env.step(rng.integers(0, 7, size=6))
+            out.append(obs.tobytes() + rew.tobytes() + term.tobytes() + trunc.tobytes())
+    return out
+
+
+def test_determinism_across_thread_counts():
+    one = _trajectory(1)
+    two = _trajectory(2)
+    assert one == two
+    assert one == _trajectory(1), "same seed and actions must give the same bytes"
+
+
+def test_same_step_autoreset_infos():
+    rng = np.random.default_rng(1)
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=16, seed=5, num_levels=0) as env:
+        env.reset(seed=5)
+        seeds_before = None
+        for _ in range(MAX_STEPS):
+            seeds_before = env._last.level_seed.copy()
+            obs, rew, term, trunc, infos = env.step(rng.integers(0, 7, size=16))
+            done = term | trunc
+            if done.any():
+                break
+        assert done.any()
+        assert np.array_equal(infos["_episode"], done)
+        i = int(np.flatnonzero(done)[0])
+        # SAME_STEP: the returned row already belongs to the next episode's level
+        assert infos["level_seed"][i] != seeds_before[i] or env.options["num_levels"] == 1
+        assert infos["episode"]["l"][i] >= 1
+        assert infos["prev_level_complete"][i] == (term[i] and infos["episode"]["r"][i] > 0)
+        # the next step is an ordinary step of the new episode
+        _, rew2, term2, trunc2, infos2 = env.step(np.zeros(16, dtype=np.int32))
+        assert not term2[i] and not trunc2[i]
+
+
+def test_next_step_autoreset():
+    rng = np.random.default_rng(2)
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=16, seed=6, autoreset_mode="next_step") as env:
+        assert env.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+        env.reset(seed=6)
+        for _ in range(MAX_STEPS):
+            obs, rew, term, trunc, infos = env.step(rng.integers(0, 7, size=16))
+            done = term | trunc
+            if done.any():
+                break
+        assert done.any()
+        i = int(np.flatnonzero(done)[0])
+        seed_at_done = int(infos["level_seed"][i])
+        ep_len = int(infos["episode"]["l"][i])
+        assert ep_len >= 1
+        # NEXT_STEP: the following step starts the new episode: reward 0, not done
+        obs2, rew2, term2, trunc2, infos2 = env.step(rng.integers(0, 7, size=16))
+        assert rew2[i] == 0 and not term2[i] and not trunc2[i]
+        assert int(infos2["level_seed"][i]) != seed_at_done
+
+
+def test_reset_mask_and_level_seeds():
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=2) as env:
+        obs0, info0 = env.reset(options={"level_seeds": [10, 11, 12, 13]})
+        assert info0["level_seed"].tolist() == [10, 11, 12, 13]
+        first = obs0.copy()
+        mask = np.array([False, True, False, False])
+        obs1, info1 = env.reset(options={"reset_mask": mask, "level_seeds": [42]})
+        assert info1["level_seed"].tolist() == [10, 42, 12, 13]
+        assert np.array_equal(obs1[0], first[0]) and np.array_equal(obs1[2], first[2])
+        with pytest.raises(coinrun.InvalidOption, match="unknown reset option"):
+            env.reset(options={"bogus": 1})
+
+
+def test_step_async_wait_matches_step():
+    rng = np.random.default_rng(3)
+    acts = rng.integers(0, 7, size=(30, 4))
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=8) as a, \
+            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=8) as b:
+        a.reset(seed=8)
+        b.reset(seed=8)
+        for t in range(30):
+            oa, ra, *_ = a.step(acts[t])
+            b.step_async(acts[t])
+            ob, rb, *_ = b.step_wait()
+            assert np.array_equal(oa, ob) and np.array_equal(ra, rb)
+
+
+def test_send_recv_subset_batches():
+    n, bs = 8, 4
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=bs, seed=11) as env, \
+            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=11) as ref:
+        ref_obs, _ = ref.reset(seed=11)
+        env.async_reset(seed=11)
+        seen = []
+        for _ in range(2):
+            obs, rew, term, trunc, info = env.recv()
+            assert obs.shape == (bs, 64, 64, 3)
+            seen.extend(info["env_id"].tolist())
+            assert np.array_equal(obs, ref_obs[info["env_id"]])
+        assert sorted(seen) == list(range(n))
+        # pipelined: two batches in flight, results in order, rows belong to their env ids
+        env.send(np.full(bs, 1), np.arange(bs))
+        env.send(np.full(bs, 1), np.arange(bs, n))
+        o1, *_, i1 = env.recv()
+        o1 = o1.copy()
+        assert i1["env_id"].tolist() == list(range(bs))
+        o2, *_, i2 = env.recv()
+        assert i2["env_id"].tolist() == list(range(bs, n))
+        ref_step, *_ = ref.step(np.full(n, 1))
+        assert np.array_equal(o1, ref_step[:bs]) and np.array_equal(o2, ref_step[bs:])
+        with pytest.raises(coinrun.CoinRunError, match="nothing in flight"):
+            env.recv()
+
+
+def _serve(engine, port_file_endpoint="tcp://127.0.0.1:0"):
+    proc = subprocess.Popen([str(engine), "serve", "--bind", port_file_endpoint], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline().strip()
+    assert line.startswith("READY tcp://127.0.0.1:"), line
+    return proc, line.split(" ", 1)[1]
+
+
+@pytest.mark.parametrize("transport", ["shm", "inline"])
+def test_remote_engine_over_tcp(engine_path, transport):
+    proc, endpoint = _serve(engine_path)
+    try:
+        rng = np.random.default_rng(4)
+        acts = rng.integers(0, 7, size=(20, 3))
+        with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21, address=endpoint,
+                              transport=transport) as remote, \
+                coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21) as local:
+            assert remote.transport == transport
+            ro, _ = remote.reset(seed=21)
+            lo, _ = local.reset(seed=21)
+            assert np.array_equal(ro, lo)
+            for t in range(20):
+                ro, rr, rt, rtr, ri = remote.step(acts[t])
+                lo, lr, lt, ltr, li = local.step(acts[t])
+                assert np.array_equal(ro, lo) and np.array_equal(rr, lr) and np.array_equal(rt, lt)
+                assert np.array_equal(ri["level_seed"], li["level_seed"])
+            assert remote.render_env(0, 128, 96).shape == (96, 128, 3)
+        assert proc.poll() is None, "closing a remote session must not stop the engine"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
