@@ -1,27 +1,243 @@
-// TEMPORARY flat-colour renderer so the engine builds before the real renderer lands.
-#include "scene.h"
+// Scene drawing (game-rules.md §7.2-§7.7, §7.10). The 64 x 64 path allocates nothing: the
+// background is a pre-scaled picture copied row by row, and every sprite is pre-scaled to the
+// exact pixel size it is drawn at (row copies for opaque tiles, one integer blend per byte
+// otherwise).
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
 
-#include <cmath>
+#include "camera.h"
+#include "scene.h"
+#include "sprite_atlas.h"
 
 namespace coinrun {
 namespace {
-void draw_flat(const GameState& s, FrameView f) {
-  const double k = s.zoom * f.width / 64.0;
-  const int cx = (f.width - 1) / 2, cy = (f.height - 1) / 2;
-  for (int py = 0; py < f.height; ++py) {
-    for (int px = 0; px < f.width; ++px) {
-      const double wx = s.agent.x + 0.5 + (px - cx) / k;
-      const double wy = s.agent.y + 0.5 - (py - (f.height - cy)) / k;
-      Tile t = s.grid.get(static_cast<int>(std::floor(wx)), static_cast<int>(std::floor(wy)));
-      uint8_t* p = f.pixel(px, py);
-      uint8_t v = is_solid(t) ? 150 : (t == Tile::Coin ? 255 : 30);
-      p[0] = v;
-      p[1] = v;
-      p[2] = t == Tile::Coin ? 0 : v;
+
+constexpr double kParallax = 0.4;  // §7.6: the background moves at 40 % of the foreground
+constexpr double kBgCentreX = 31.5, kBgCentreY = 32.5;  // §7.6 picture centre, world units
+constexpr int kWalkFrameTicks = 5;  // §7.4, §7.5: walk/climb and walker frames last 5 ticks
+constexpr uint8_t kMazeBg = 30, kMazeWall = 150;             // §7.10
+constexpr uint8_t kMazeAgent[3] = {0, 255, 199};             // §7.10 teal
+constexpr uint8_t kMazeCoin[3] = {255, 255, 0};              // §7.10 yellow
+constexpr int kMaxFrameDim = 1 << 14;  // bound on frame sizes this renderer accepts
+
+inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
+
+// Top-left pixel of the §7.6 picture copy (0, 0): copy (i, j) is centred at
+// bx = Cx + 0.4 (Cx + (31.5 - ax) k) + i S and by = Cy + 0.4 ((ay - 32.5) k - Cy) + j S.
+struct BgPlacement {
+  double left, top, sx, sy;  // sx, sy: picture size on screen (zoom W, zoom H)
+};
+BgPlacement bg_placement(const GameState& s, const Camera& cam) {
+  const double sx = s.zoom * cam.width, sy = s.zoom * cam.height;
+  const double bx = cam.cx + kParallax * (cam.cx + (kBgCentreX - cam.ax) * cam.kx);
+  const double by = cam.cy + kParallax * ((cam.ay - kBgCentreY) * cam.ky - cam.cy);
+  return {bx - sx / 2, by - sy / 2, sx, sy};
+}
+
+// The 4 x 3 copies of §7.6 always cover the frame, so they are drawn as one periodic tiling.
+void draw_background(const GameState& s, const Camera& cam, FrameView f) {
+  const BgPlacement p = bg_placement(s, cam);
+  const int isx = static_cast<int>(std::lround(p.sx)), isy = static_cast<int>(std::lround(p.sy));
+  const SpriteAtlas& atlas = SpriteAtlas::get();
+  if (isx == SpriteAtlas::kObsBackgroundPx && isy == SpriteAtlas::kObsBackgroundPx) {
+    // Observation path: the picture is stored at exactly this size; copy rows with wrap.
+    const BackgroundImage& img = atlas.background(s.cosmetics.background, false);
+    const int n = img.size;
+    const int ox = static_cast<int>(std::floor(p.left + 0.5));
+    const int oy = static_cast<int>(std::floor(p.top + 0.5));
+    for (int y = 0; y < f.height; ++y) {
+      const uint8_t* src = &img.rgb[size_t(floor_mod(y - oy, n)) * n * 3];
+      uint8_t* dst = f.row(y);
+      int x = 0, sxp = floor_mod(-ox, n);
+      while (x < f.width) {
+        const int run = std::min(f.width - x, n - sxp);
+        std::memcpy(dst + 3 * x, src + 3 * sxp, size_t(run) * 3);
+        x += run;
+        sxp = 0;
+      }
+    }
+    return;
+  }
+  // Any other size: bilinear sampling of the nearest stored picture (viewing frames).
+  const bool large = p.sx > SpriteAtlas::kObsBackgroundPx || p.sy > SpriteAtlas::kObsBackgroundPx;
+  const BackgroundImage& img = atlas.background(s.cosmetics.background, large);
+  const int n = img.size;
+  struct Tap {
+    int i0, i1, w;  // source indices and the weight of i1 in 1/256
+  };
+  thread_local std::vector<Tap> cols, rows;  // reused: no allocation once warm
+  auto taps = [n](std::vector<Tap>& out, int count, double origin, double screen) {
+    out.resize(count);
+    const double scale = n / screen;
+    for (int i = 0; i < count; ++i) {
+      const double src = (i + 0.5 - origin) * scale - 0.5;
+      const double fl = std::floor(src);
+      const int i0 = floor_mod(static_cast<int>(fl), n);
+      out[i] = {i0, (i0 + 1) % n, static_cast<int>((src - fl) * 256)};
+    }
+  };
+  taps(cols, f.width, p.left, p.sx);
+  taps(rows, f.height, p.top, p.sy);
+  for (int y = 0; y < f.height; ++y) {
+    const Tap ty = rows[y];
+    const uint8_t* r0 = &img.rgb[size_t(ty.i0) * n * 3];
+    const uint8_t* r1 = &img.rgb[size_t(ty.i1) * n * 3];
+    uint8_t* d = f.row(y);
+    for (int x = 0; x < f.width; ++x, d += 3) {
+      const Tap tx = cols[x];
+      for (int c = 0; c < 3; ++c) {
+        const int top = r0[tx.i0 * 3 + c] * (256 - tx.w) + r0[tx.i1 * 3 + c] * tx.w;
+        const int bot = r1[tx.i0 * 3 + c] * (256 - tx.w) + r1[tx.i1 * 3 + c] * tx.w;
+        d[c] = static_cast<uint8_t>((top * (256 - ty.w) + bot * ty.w + (1 << 15)) >> 16);
+      }
     }
   }
 }
+
+// Visible tile range along one axis, cut to the grid. The §7.3 window (int(1 + 64/zoom) tiles
+// around the agent) always contains it, and tiles outside the frame change no pixel.
+struct TileRange {
+  int lo, hi;  // inclusive
+};
+// `before` / `after`: pixels from the frame's low / high edge to the agent's centre line.
+TileRange visible_range(double a, double k, int before, int after) {
+  const int lo = static_cast<int>(std::floor(a + 0.5 - before / k)) - 1;
+  const int hi = static_cast<int>(std::floor(a + 0.5 + after / k)) + 1;
+  return {std::max(lo, 0), std::min(hi, kGridSize - 1)};
+}
+
+// Per-frame lookup of sprite sets by pixel size: at integer k every tile has one size; at a
+// fractional k (7.5) tiles alternate between two widths and two heights.
+class SetCache {
+ public:
+  explicit SetCache(bool agent) : agent_(agent) {}
+  const SpriteSet& get(int w, int h) {
+    for (int i = 0; i < n_; ++i) {
+      if (sets_[i]->w == w && sets_[i]->h == h) return *sets_[i];
+    }
+    const SpriteSet& s = agent_ ? SpriteAtlas::get().agents(w, h) : SpriteAtlas::get().cells(w, h);
+    if (n_ < static_cast<int>(sets_.size())) sets_[n_++] = &s;
+    return s;
+  }
+
+ private:
+  bool agent_;
+  std::array<const SpriteSet*, 4> sets_{};
+  int n_ = 0;
+};
+
+void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& cells) {
+  const TileRange xr = visible_range(cam.ax, cam.kx, cam.cx, cam.width - cam.cx);
+  const TileRange yr = visible_range(cam.ay, cam.ky, cam.cy, cam.height - cam.cy);
+  if (xr.lo > xr.hi || yr.lo > yr.hi) return;
+  std::array<int, kGridSize + 1> col{}, row{};
+  for (int x = xr.lo; x <= xr.hi + 1; ++x) col[x] = cam.px(x);
+  for (int y = yr.lo; y <= yr.hi + 1; ++y) row[y] = cam.py(y);
+  const SpriteAtlas& atlas = SpriteAtlas::get();
+  const int theme = s.cosmetics.ground_theme % kNumGroundThemes;
+  const int phase = floor_mod(s.clock, kLavaPhases);  // §7.7: shift frac(0.1 T) of a tile
+  const auto& cells_ = s.grid.cells();
+  // §7.3: bottom row first, left to right.
+  for (int y = yr.lo; y <= yr.hi; ++y) {
+    const int top = row[y + 1], h = row[y] - row[y + 1];
+    const Tile* line = &cells_[size_t(y) * kGridSize];
+    for (int x = xr.lo; x <= xr.hi; ++x) {
+      const int idx = atlas.tile_sprite(static_cast<uint8_t>(line[x]), theme, phase);
+      if (idx < 0) continue;
+      const int w = col[x + 1] - col[x];
+      blit(f, cells.get(w, h)[idx], col[x], top);
+    }
+  }
+}
+
+AgentPose agent_pose(const GameState& s) {
+  const Agent& a = s.agent;
+  const bool frame_a = (s.age / kWalkFrameTicks) % 2 == 0;
+  if (a.climbing) return frame_a ? AgentPose::ClimbA : AgentPose::ClimbB;
+  if (a.vy != 0) return AgentPose::Jump;
+  if (a.spring != 0) return AgentPose::Crouch;
+  if (a.vx == 0) return AgentPose::Stand;
+  return frame_a ? AgentPose::WalkA : AgentPose::WalkB;
+}
+
+void draw_agent(const GameState& s, const Camera& cam, FrameView f) {
+  const Agent& a = s.agent;
+  // §7.4: a 1 x 2 tile box with its bottom-left corner at the agent's position.
+  const int x0 = cam.px(a.x), x1 = cam.px(a.x + 1.0);
+  const int y0 = cam.py(a.y + 2.0), y1 = cam.py(a.y);
+  const SpriteSet& set = SetCache(true).get(x1 - x0, y1 - y0);
+  const int look = s.cosmetics.agent_look % kNumAgentLooks;
+  blit(f, set[agent_index(look, agent_pose(s), !a.facing_right)], x0, y0);
+}
+
+void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache& cells) {
+  for (int i = 0; i < s.num_monsters; ++i) {
+    const Monster& m = s.monsters[i];
+    const int x0 = cam.px(m.x), x1 = cam.px(m.x + 1.0);
+    const int y0 = cam.py(m.y + 1.0), y1 = cam.py(m.y);
+    if (x1 <= 0 || x0 >= f.width + 2 * cam.kx || y1 <= 0 || y0 >= f.height + 2 * cam.ky) continue;
+    const SpriteSet& set = cells.get(x1 - x0, y1 - y0);
+    const bool mirror = m.vx > 0;  // §7.5: the art faces left
+    if (m.kind == MonsterKind::Saw) {
+      blit(f, set[CellIndex::saw(s.clock & 1, mirror)], x0, y0);
+      continue;
+    }
+    // §7.5 trail: puffs for t = 2, 4, ..., 12, centred at (x + 0.5, y + 0.28 + 0.4 f).
+    for (int p = 0; p < kTrailPuffs; ++p) {
+      const int t = 2 + 2 * p;
+      const double fr = 1.0 - t / static_cast<double>(kTrailLength);
+      const Sprite& puff = set[CellIndex::puff(p)];
+      const double pcx = cam.fx(m.trail_x[t] + 0.5), pcy = cam.fy(m.trail_y[t] + 0.28 + 0.4 * fr);
+      blit(f, puff, static_cast<int>(std::floor(pcx - puff.w / 2.0 + 0.5)),
+           static_cast<int>(std::floor(pcy - puff.h / 2.0 + 0.5)));
+    }
+    if (m.kind == MonsterKind::Walker) {
+      const int frame = (s.clock / kWalkFrameTicks) & 1;
+      blit(f, set[CellIndex::walker(m.look % kNumWalkerLooks, frame, mirror)], x0, y0);
+    } else {
+      blit(f, set[CellIndex::flyer(s.clock & 1, mirror)], x0, y0);
+    }
+  }
+}
+
+bool usable(FrameView f) {
+  return f.data != nullptr && f.width > 0 && f.height > 0 && f.width <= kMaxFrameDim &&
+         f.height <= kMaxFrameDim && f.stride >= 3 * f.width;
+}
+
 }  // namespace
-void draw_platformer_scene(const GameState& s, FrameView f) { draw_flat(s, f); }
-void draw_maze_scene(const GameState& s, FrameView f) { draw_flat(s, f); }
+
+void draw_platformer_scene(const GameState& s, FrameView f) {
+  if (!usable(f)) return;
+  const Camera cam(s.zoom, s.agent.x, s.agent.y, f);
+  draw_background(s, cam, f);
+  SetCache cells(false);
+  draw_tiles(s, cam, f, cells);
+  draw_agent(s, cam, f);
+  draw_monsters(s, cam, f, cells);
+}
+
+void draw_maze_scene(const GameState& s, FrameView f) {
+  if (!usable(f)) return;
+  const Camera cam(s.zoom, s.agent.x, s.agent.y, f);
+  fill_rect(f, 0, 0, f.width, f.height, kMazeBg, kMazeBg, kMazeBg);
+  const TileRange xr = visible_range(cam.ax, cam.kx, cam.cx, cam.width - cam.cx);
+  const TileRange yr = visible_range(cam.ay, cam.ky, cam.cy, cam.height - cam.cy);
+  for (int y = yr.lo; y <= yr.hi; ++y) {
+    const int top = cam.py(y + 1), bottom = cam.py(y);
+    for (int x = xr.lo; x <= xr.hi; ++x) {
+      const Tile t = s.grid.get(x, y);
+      if (is_solid(t)) {
+        fill_rect(f, cam.px(x), top, cam.px(x + 1), bottom, kMazeWall, kMazeWall, kMazeWall);
+      } else if (t == Tile::Coin) {
+        fill_rect(f, cam.px(x), top, cam.px(x + 1), bottom, kMazeCoin[0], kMazeCoin[1], kMazeCoin[2]);
+      }
+    }
+  }
+  fill_rect(f, cam.px(s.agent.x), cam.py(s.agent.y + 1.0), cam.px(s.agent.x + 1.0), cam.py(s.agent.y),
+            kMazeAgent[0], kMazeAgent[1], kMazeAgent[2]);
+}
+
 }  // namespace coinrun
