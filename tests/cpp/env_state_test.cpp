@@ -2,10 +2,17 @@
 // pool seed, other thread count) must continue bit for bit; bad bytes must be refused with
 // nothing changed; reset(level_seeds) must play exactly those levels.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <thread>
 #include <iostream>
 #include <random>
 #include <string>
@@ -604,6 +611,103 @@ TEST(LevelSeeds, MaskChoosesWhichEnvsGetThem) {
   // A wrong count is refused before any env changes.
   EXPECT_THROW(pool.reset(b.view(), std::nullopt, mask, std::vector<uint32_t>{1, 2, 3}), OptionError);
   EXPECT_EQ(pool.get_states(), after);
+}
+
+// ---- across processes ----------------------------------------------------------------------
+// The states go through a file into a fresh process (this test binary run again with only
+// the helper below), which restores them into a pool with another seed and thread count,
+// replays the same actions and writes a hash of every byte it produced.
+
+constexpr int kProcEnvs = 6, kProcBefore = 100, kProcAfter = 400;
+
+PoolOptions process_opts(uint32_t seed, int threads) {
+  PoolOptions o = make_opts("standard", kProcEnvs, threads, seed);
+  o.use_data_augmentation = true;
+  o.num_levels = 200;
+  return o;
+}
+
+uint64_t trace_hash(const Trace& t) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64
+  auto mix = [&](const void* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(p)[i]) * 0x100000001b3ull;
+  };
+  mix(t.obs.data(), t.obs.size());
+  mix(t.reward.data(), t.reward.size() * sizeof(float));
+  mix(t.done_bits.data(), t.done_bits.size());
+  mix(t.level_seed.data(), t.level_seed.size() * sizeof(uint32_t));
+  return h;
+}
+
+TEST(EnvStateProcess, ChildHelper) {
+  const char* in = std::getenv("COINRUN_STATE_IN");
+  const char* out = std::getenv("COINRUN_STATE_OUT");
+  if (!in || !out) GTEST_SKIP() << "only run by EnvStateProcess.ReplayInAnotherProcess";
+  std::ifstream f(in, std::ios::binary);
+  std::vector<std::vector<uint8_t>> states;
+  uint32_t len = 0;
+  while (f.read(reinterpret_cast<char*>(&len), 4)) {
+    std::vector<uint8_t> s(len);
+    ASSERT_TRUE(f.read(reinterpret_cast<char*>(s.data()), len));
+    states.push_back(std::move(s));
+  }
+  ASSERT_EQ(static_cast<int>(states.size()), kProcEnvs);
+  EnvPool pool(process_opts(31337, 3));
+  Batch b(pool);
+  pool.set_states(states, {}, b.view());
+  Trace t;
+  run(pool, b, kProcBefore, kProcAfter, t);
+  std::ofstream(out) << trace_hash(t) << "\n";
+}
+
+TEST(EnvStateProcess, ReplayInAnotherProcess) {
+  EnvPool pool(process_opts(1, 1));
+  Batch b(pool);
+  pool.reset(b.view());
+  Trace warm, t;
+  run(pool, b, 0, kProcBefore, warm);
+  const auto states = pool.get_states();
+  run(pool, b, kProcBefore, kProcAfter, t);
+  ASSERT_GT(t.dones, 0);
+
+  const std::string dir = ::testing::TempDir();
+  const std::string in = dir + "coinrun_states_" + std::to_string(getpid()) + ".bin";
+  const std::string out = dir + "coinrun_states_" + std::to_string(getpid()) + ".hash";
+  {
+    std::ofstream f(in, std::ios::binary);
+    for (const auto& s : states) {
+      const auto len = static_cast<uint32_t>(s.size());
+      f.write(reinterpret_cast<const char*>(&len), 4);
+      f.write(reinterpret_cast<const char*>(s.data()), static_cast<std::streamsize>(s.size()));
+    }
+  }
+  std::string exe(4096, '\0');
+  const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  ASSERT_GT(n, 0);
+  exe.resize(static_cast<size_t>(n));
+  std::string filter = "--gtest_filter=EnvStateProcess.ChildHelper";
+  std::string env_in = "COINRUN_STATE_IN=" + in, env_out = "COINRUN_STATE_OUT=" + out;
+  char* argv[] = {exe.data(), filter.data(), nullptr};
+  char* envp[] = {env_in.data(), env_out.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp), 0);
+  int status = 0;
+  bool exited = false;
+  for (int waited_ms = 0; waited_ms < 120000 && !exited; waited_ms += 20) {  // bounded wait
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    FAIL() << "the child process did not finish within 120 s";
+  }
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed, status " << status;
+  uint64_t child_hash = 0;
+  std::ifstream(out) >> child_hash;
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+  EXPECT_EQ(child_hash, trace_hash(t)) << "the other process did not continue bit for bit";
 }
 
 // ---- guard and figures -----------------------------------------------------------------------
