@@ -38,8 +38,9 @@ class CoinRunVecEnv:
     ``infos`` is a list of empty dicts, as in the original.
     """
 
-    def __init__(self, game_type: str, num_envs: int, lump_n: int = 0, default_zoom: float = 5.0,
-                 **options: Any) -> None:
+    def __init__(
+        self, game_type: str, num_envs: int, lump_n: int = 0, default_zoom: float = 5.0, **options: Any
+    ) -> None:
         self.metadata = {"render.modes": []}
         self.reward_range = (-float("inf"), float("inf"))
         opts: dict[str, Any] = {
@@ -105,6 +106,7 @@ class CoinRunVecEnv:
 def make(env_id: str, num_envs: int, **kwargs: Any) -> CoinRunVecEnv:
     """The original's ``make``: ``env_id`` is one of 'standard', 'platform', 'maze'."""
     if env_id not in game_versions:
-        raise InvalidOption(f'cannot find environment "{env_id}", maybe you mean one of {list(game_versions)}',
-                            code="UNKNOWN_GAME")
+        raise InvalidOption(
+            f'cannot find environment "{env_id}", maybe you mean one of {list(game_versions)}', code="UNKNOWN_GAME"
+        )
     return CoinRunVecEnv(env_id, num_envs, **kwargs)

@@ -58,8 +58,7 @@ class ConfigSingle:
     def build_parser(self, defaults: dict[str, Any]) -> argparse.ArgumentParser:
         parser = argparse.ArgumentParser()
         for short, name, typ, _ in TYPE_KEYS:
-            parser.add_argument("-" + short, "--" + name.replace("_", "-"), dest=name, type=typ,
-                                default=defaults[name])
+            parser.add_argument("-" + short, "--" + name.replace("_", "-"), dest=name, type=typ, default=defaults[name])
         for short, name in BOOL_KEYS:
             parser.add_argument("--" + short, dest=name, action="store_true")
             parser.set_defaults(**{name: defaults[name]})
@@ -72,8 +71,9 @@ class ConfigSingle:
         if unknown:
             from .errors import InvalidOption
 
-            raise InvalidOption(f"unknown setting(s) {unknown}; valid settings are: {', '.join(sorted(defaults))}",
-                                code="BAD_OPTION")
+            raise InvalidOption(
+                f"unknown setting(s) {unknown}; valid settings are: {', '.join(sorted(defaults))}", code="BAD_OPTION"
+            )
         defaults.update(kwargs)
         parser = self.build_parser(defaults)
         args = parser.parse_args() if use_cmd_line_args else parser.parse_args(args=[])

@@ -32,14 +32,17 @@ class CoinRunEnv(gym.Env):
         return self._vec.options
 
     def _info(self, v: dict[str, Any], done: bool) -> dict[str, Any]:
-        info: dict[str, Any] = {"level_seed": int(v["level_seed"][0]),
-                                "prev_level_complete": bool(v["prev_level_complete"][0])}
+        info: dict[str, Any] = {
+            "level_seed": int(v["level_seed"][0]),
+            "prev_level_complete": bool(v["prev_level_complete"][0]),
+        }
         if done:
             info["episode"] = {"r": float(v["episode"]["r"][0]), "l": int(v["episode"]["l"][0])}
         return info
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         obs, infos = self._vec.reset(seed=seed, options=options)
         return obs[0].copy(), self._info(infos, False)
@@ -47,8 +50,9 @@ class CoinRunEnv(gym.Env):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         a = np.asarray(action)
         if a.size != 1:
-            raise InvalidAction(f"expected one action, got shape {a.shape}", env=0, value=a.shape,
-                                valid=(0, self._vec.n_actions))
+            raise InvalidAction(
+                f"expected one action, got shape {a.shape}", env=0, value=a.shape, valid=(0, self._vec.n_actions)
+            )
         obs, rew, term, trunc, infos = self._vec.step(a.reshape(1))
         done = bool(term[0] or trunc[0])
         return obs[0].copy(), float(rew[0]), bool(term[0]), bool(trunc[0]), self._info(infos, done)

@@ -3,8 +3,8 @@
 Search order (first hit wins):
 
 1. ``$COINRUN_ENGINE`` when set (an explicit override, e.g. to test a development build);
-2. ``coinrun/_bin/coinrun-engine`` inside the installed package (what ``pip install .``
-   produces);
+2. ``coinrun/bin/coinrun-engine`` (or ``coinrun/_bin/``) inside the installed package
+   (what ``pip install .`` produces);
 3. ``<repo>/build/coinrun-engine`` for a development checkout (``pyclient/coinrun/../../build``);
 4. ``coinrun-engine`` on ``PATH``.
 """
@@ -37,7 +37,7 @@ def find_engine() -> Path:
             return p
         raise EngineDied(f"COINRUN_ENGINE={env} is not an executable file; unset it or fix the path")
     here = Path(__file__).resolve().parent
-    candidates = [here / "_bin" / ENGINE_NAME, here.parent.parent / "build" / ENGINE_NAME]
+    candidates = [here / "bin" / ENGINE_NAME, here / "_bin" / ENGINE_NAME, here.parent.parent / "build" / ENGINE_NAME]
     for c in candidates:
         if c.is_file() and os.access(c, os.X_OK):
             return c

@@ -40,7 +40,7 @@ def decode(data: bytes | memoryview) -> dict[str, Any]:
     """One reply map; raises EngineError when the bytes are not a msgpack map."""
     try:
         obj = msgpack.unpackb(data, raw=False, strict_map_key=False)
-    except Exception as e:  # noqa: BLE001 - any decoding failure is a protocol error
+    except Exception as e:
         raise EngineError(f"engine sent an undecodable reply ({e})", code="BAD_MESSAGE") from e
     if not isinstance(obj, dict):
         raise EngineError(f"engine sent a {type(obj).__name__} instead of a map", code="BAD_MESSAGE")

@@ -42,7 +42,11 @@ def regions_from_reply(entries: list[dict[str, Any]]) -> dict[str, RegionInfo]:
     out = {}
     for e in entries:
         out[e["name"]] = RegionInfo(
-            e["name"], np.dtype(protocol.DTYPES[int(e["dtype"])]), int(e["env_stride"]), int(e["offset"]), int(e["bytes"])
+            e["name"],
+            np.dtype(protocol.DTYPES[int(e["dtype"])]),
+            int(e["env_stride"]),
+            int(e["offset"]),
+            int(e["bytes"]),
         )
     return out
 
@@ -107,8 +111,9 @@ def build_slot(buf: np.ndarray, regions: dict[str, RegionInfo], num_envs: int, o
 class ShmSession:
     """The mapping of one session's segment and prebuilt views for every slot."""
 
-    def __init__(self, name: str, nbytes: int, session_id: int, num_envs: int, ring_depth: int,
-                 obs_shape: tuple[int, ...]) -> None:
+    def __init__(
+        self, name: str, nbytes: int, session_id: int, num_envs: int, ring_depth: int, obs_shape: tuple[int, ...]
+    ) -> None:
         path = "/dev/shm/" + name.lstrip("/")
         fd = os.open(path, os.O_RDWR)
         try:
@@ -125,21 +130,43 @@ class ShmSession:
         self.name = name
         self._buf = np.frombuffer(self._mm, dtype=np.uint8)
         h = _HEADER.unpack_from(self._mm, 0)
-        (magic, layout, header_bytes, total, sid, _pid, n, ring, oh, ow, oc, _na, _state, _hb,
-         nreg, _res, slots_offset, slot_bytes) = h
+        (
+            magic,
+            layout,
+            header_bytes,
+            total,
+            sid,
+            _pid,
+            n,
+            ring,
+            oh,
+            ow,
+            oc,
+            _na,
+            _state,
+            _hb,
+            nreg,
+            _res,
+            slots_offset,
+            slot_bytes,
+        ) = h
         if magic != protocol.SHM_MAGIC:
             raise EngineError(f"segment {name} has bad magic {magic!r}", code="BAD_MESSAGE")
         if layout != protocol.LAYOUT_VERSION:
             raise VersionMismatch(
                 f"segment layout {layout}, client expects {protocol.LAYOUT_VERSION}",
-                code="VERSION_MISMATCH", hint="install the package and engine from the same checkout")
+                code="VERSION_MISMATCH",
+                hint="install the package and engine from the same checkout",
+            )
         if (header_bytes, total, sid, n, ring) != (HEADER_BYTES, nbytes, session_id, num_envs, ring_depth):
             raise EngineError(f"segment {name} header does not match the session", code="BAD_MESSAGE")
         if (oh, ow, oc) != tuple(obs_shape):
             raise EngineError(f"segment obs shape {(oh, ow, oc)} != {obs_shape}", code="BAD_MESSAGE")
         regions = {}
         for i in range(nreg):
-            raw_name, dtype, stride, off, nb = _REGION_ENTRY.unpack_from(self._mm, _REGION_TABLE_OFFSET + i * _REGION_ENTRY.size)
+            raw_name, dtype, stride, off, nb = _REGION_ENTRY.unpack_from(
+                self._mm, _REGION_TABLE_OFFSET + i * _REGION_ENTRY.size
+            )
             rname = raw_name.rstrip(b"\0").decode()
             regions[rname] = RegionInfo(rname, np.dtype(protocol.DTYPES[dtype]), stride, off, nb)
         self.regions = regions
@@ -147,8 +174,12 @@ class ShmSession:
         self.slot_seq = self._buf[_SLOT_SEQ_OFFSET : _SLOT_SEQ_OFFSET + 8 * ring].view(np.uint64)
         self.slot_seq.flags.writeable = False
         self.slots = [
-            build_slot(self._buf[slots_offset + k * slot_bytes : slots_offset + (k + 1) * slot_bytes],
-                       regions, num_envs, obs_shape)
+            build_slot(
+                self._buf[slots_offset + k * slot_bytes : slots_offset + (k + 1) * slot_bytes],
+                regions,
+                num_envs,
+                obs_shape,
+            )
             for k in range(ring)
         ]
 

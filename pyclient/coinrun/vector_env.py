@@ -51,14 +51,19 @@ class CoinRunVectorEnv(VectorEnv):
     spectators).
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 15,
-                                "autoreset_mode": AutoresetMode.SAME_STEP}
+    metadata: dict[str, Any] = {
+        "render_modes": ["rgb_array"],
+        "render_fps": 15,
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+    }
 
-    def __init__(self, num_envs: int = 1, game: str = "standard", render_mode: str | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, num_envs: int = 1, game: str = "standard", render_mode: str | None = None, **options: Any
+    ) -> None:
         if render_mode not in (None, "rgb_array"):
-            raise InvalidOption(f"render_mode {render_mode!r} is not supported; use 'rgb_array' or None",
-                                code="BAD_OPTION")
+            raise InvalidOption(
+                f"render_mode {render_mode!r} is not supported; use 'rgb_array' or None", code="BAD_OPTION"
+            )
         self._client: EngineClient | None = None
         self._process: EngineProcess | None = None
         self._shm: ShmSession | None = None
@@ -100,11 +105,19 @@ class CoinRunVectorEnv(VectorEnv):
                 bad = unknown or [k for k in ("game", "num_envs") if k in opts]
                 raise InvalidOption(
                     f"unknown option(s) {', '.join(map(repr, bad))}; valid options are: {', '.join(valid)}",
-                    code="BAD_OPTION", hint="game and num_envs are arguments, not options")
+                    code="BAD_OPTION",
+                    hint="game and num_envs are arguments, not options",
+                )
             if transport is None:
                 transport = "shm" if (address.startswith("ipc://") or _LOOPBACK.match(address)) else "inline"
-            req = {"type": "create", "options": {**opts, "game": game, "num_envs": num_envs},
-                   "ring_depth": int(ring_depth), "transport": transport, "label": label, **client_identity()}
+            req = {
+                "type": "create",
+                "options": {**opts, "game": game, "num_envs": num_envs},
+                "ring_depth": int(ring_depth),
+                "transport": transport,
+                "label": label,
+                **client_identity(),
+            }
             reply = self._client.request(req)
         except BaseException:
             self.close()
@@ -122,7 +135,9 @@ class CoinRunVectorEnv(VectorEnv):
         self.n_actions = int(spaces["n_actions"])
         self.action_names = list(spaces["action_names"])
         self.max_episode_steps = int(reply["max_episode_steps"])
-        self.autoreset_mode = AutoresetMode.SAME_STEP if reply["autoreset_mode"] == "same_step" else AutoresetMode.NEXT_STEP
+        self.autoreset_mode = (
+            AutoresetMode.SAME_STEP if reply["autoreset_mode"] == "same_step" else AutoresetMode.NEXT_STEP
+        )
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         self.single_observation_space = gym.spaces.Box(0, 255, shape=self.obs_shape, dtype=np.uint8)
         self.single_action_space = gym.spaces.Discrete(self.n_actions)
@@ -133,13 +148,16 @@ class CoinRunVectorEnv(VectorEnv):
         try:
             if self.transport == "shm":
                 shm = reply["shm"]
-                self._shm = ShmSession(shm["name"], int(shm["bytes"]), int(shm["session_id"]), num_envs,
-                                       self.ring_depth, self.obs_shape)
+                self._shm = ShmSession(
+                    shm["name"], int(shm["bytes"]), int(shm["session_id"]), num_envs, self.ring_depth, self.obs_shape
+                )
                 self._slots: list[SlotViews] = self._shm.slots
             else:
                 # Inline: views are rebuilt over each reply's payload; actions are staged here.
-                self._slots = [build_slot(np.zeros(self._slot_bytes, np.uint8), self._regions, num_envs,
-                                          self.obs_shape) for _ in range(self.ring_depth)]
+                self._slots = [
+                    build_slot(np.zeros(self._slot_bytes, np.uint8), self._regions, num_envs, self.obs_shape)
+                    for _ in range(self.ring_depth)
+                ]
         except BaseException:
             self.close()
             raise
@@ -152,8 +170,9 @@ class CoinRunVectorEnv(VectorEnv):
     # ----------------------------------------------------------------------------------
     # gymnasium API
 
-    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         """Starts new episodes. ``seed`` re-seeds every env's level picker; ``options`` may
         hold ``reset_mask`` (bool[num_envs], only those envs) and ``level_seeds`` (one per
         reset env: play exactly these levels)."""
@@ -179,8 +198,9 @@ class CoinRunVectorEnv(VectorEnv):
     def render_env(self, env: int, width: int = 512, height: int = 512) -> np.ndarray:
         """One env's current state drawn at any size (does not change what the agent sees)."""
         client = self._require_client()
-        reply, frames = client.request_frames({"type": "render", "session": self.session, "env": int(env),
-                                               "width": int(width), "height": int(height)})
+        reply, frames = client.request_frames(
+            {"type": "render", "session": self.session, "env": int(env), "width": int(width), "height": int(height)}
+        )
         if not frames:
             raise EngineError("render reply has no frame", code="BAD_MESSAGE")
         h, w = int(reply["height"]), int(reply["width"])
@@ -221,17 +241,26 @@ class CoinRunVectorEnv(VectorEnv):
         # Copied once: the reset rows are handed out over several recv calls while later
         # batches reuse the ring slots.
         self._reset_buffer = {
-            "obs": views.obs.copy(), "reward": views.reward.copy(), "terminated": views.terminated.copy(),
-            "truncated": views.truncated.copy(), "level_seed": views.level_seed.copy(),
-            "prev_level_complete": views.prev_level_complete.copy(), "r": views.episode_return.copy(),
-            "l": views.episode_length.copy(), "done": views.done.copy(), "env_id": ids, "pos": 0,
+            "obs": views.obs.copy(),
+            "reward": views.reward.copy(),
+            "terminated": views.terminated.copy(),
+            "truncated": views.truncated.copy(),
+            "level_seed": views.level_seed.copy(),
+            "prev_level_complete": views.prev_level_complete.copy(),
+            "r": views.episode_return.copy(),
+            "l": views.episode_length.copy(),
+            "done": views.done.copy(),
+            "env_id": ids,
+            "pos": 0,
         }
 
     def send(self, actions: Any, env_ids: Any = None) -> None:
         """Queues one batch: ``actions[j]`` for env ``env_ids[j]`` (all envs when omitted)."""
         if len(self._pending) >= self.ring_depth - 1:
-            raise CoinRunError(f"{len(self._pending)} batches already in flight (ring_depth {self.ring_depth}); "
-                               "call recv() first or create the env with a larger ring_depth")
+            raise CoinRunError(
+                f"{len(self._pending)} batches already in flight (ring_depth {self.ring_depth}); "
+                "call recv() first or create the env with a larger ring_depth"
+            )
         self._send_step(actions, env_ids)
 
     def recv(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
@@ -244,9 +273,13 @@ class CoinRunVectorEnv(VectorEnv):
             rb["pos"] = sl.stop
             if rb["pos"] >= self.num_envs:
                 self._reset_buffer = None
-            infos = {"env_id": rb["env_id"][sl], "level_seed": rb["level_seed"][sl],
-                     "prev_level_complete": rb["prev_level_complete"][sl],
-                     "episode": {"r": rb["r"][sl], "l": rb["l"][sl]}, "_episode": rb["done"][sl]}
+            infos = {
+                "env_id": rb["env_id"][sl],
+                "level_seed": rb["level_seed"][sl],
+                "prev_level_complete": rb["prev_level_complete"][sl],
+                "episode": {"r": rb["r"][sl], "l": rb["l"][sl]},
+                "_episode": rb["done"][sl],
+            }
             return rb["obs"][sl], rb["reward"][sl], rb["terminated"][sl], rb["truncated"][sl], infos
         if not self._pending:
             raise CoinRunError("recv() with nothing in flight; call send() or async_reset() first")
@@ -258,8 +291,13 @@ class CoinRunVectorEnv(VectorEnv):
             return v.obs, v.reward, v.terminated, v.truncated, infos
         ids = v.env_ids[:n].view()
         ids.flags.writeable = False
-        infos = {"env_id": ids, "level_seed": v.level_seed[:n], "prev_level_complete": v.prev_level_complete[:n],
-                 "episode": {"r": v.episode_return[:n], "l": v.episode_length[:n]}, "_episode": v.done[:n]}
+        infos = {
+            "env_id": ids,
+            "level_seed": v.level_seed[:n],
+            "prev_level_complete": v.prev_level_complete[:n],
+            "episode": {"r": v.episode_return[:n], "l": v.episode_length[:n]},
+            "_episode": v.done[:n],
+        }
         return v.obs[:n], v.reward[:n], v.terminated[:n], v.truncated[:n], infos
 
     # ----------------------------------------------------------------------------------
@@ -280,21 +318,35 @@ class CoinRunVectorEnv(VectorEnv):
             if a.size == n and a.ndim == 2 and 1 in a.shape:
                 a = a.reshape(n)
             else:
-                raise InvalidAction(f"actions must have shape ({n},), got {a.shape}", env=-1, value=a.shape,
-                                    valid=(0, self.n_actions), hint="pass one integer action per env")
+                raise InvalidAction(
+                    f"actions must have shape ({n},), got {a.shape}",
+                    env=-1,
+                    value=a.shape,
+                    valid=(0, self.n_actions),
+                    hint="pass one integer action per env",
+                )
         if a.dtype.kind not in "iu":
             if a.dtype.kind == "f" and n > 0 and np.array_equal(a, np.floor(a)):
                 pass  # integral floats (e.g. from a float policy output) are accepted
             else:
-                raise InvalidAction(f"actions must be integers, got dtype {a.dtype}", env=-1, value=str(a.dtype),
-                                    valid=(0, self.n_actions), hint="cast with actions.astype(np.int32)")
+                raise InvalidAction(
+                    f"actions must be integers, got dtype {a.dtype}",
+                    env=-1,
+                    value=str(a.dtype),
+                    valid=(0, self.n_actions),
+                    hint="cast with actions.astype(np.int32)",
+                )
         lo, hi = a.min(), a.max()
         if lo < 0 or hi >= self.n_actions:
             bad = int(np.flatnonzero((a < 0) | (a >= self.n_actions))[0])
             raise InvalidAction(
                 f"invalid action {a[bad]} for env {bad}: valid actions are 0..{self.n_actions - 1}",
-                env=bad, value=a[bad].item(), valid=(0, self.n_actions), code="BAD_ACTION",
-                hint="actions index " + ", ".join(self.action_names))
+                env=bad,
+                value=a[bad].item(),
+                valid=(0, self.n_actions),
+                code="BAD_ACTION",
+                hint="actions index " + ", ".join(self.action_names),
+            )
         return a
 
     def _send_step(self, actions: Any, env_ids: Any) -> tuple[int, int, int, int]:
@@ -305,12 +357,19 @@ class CoinRunVectorEnv(VectorEnv):
         else:
             ids = np.asarray(env_ids)
             if ids.ndim != 1 or ids.dtype.kind not in "iu" or not 1 <= ids.size <= self.num_envs:
-                raise InvalidAction(f"env_ids must be a 1-D integer array of 1..{self.num_envs} ids, "
-                                    f"got shape {ids.shape} dtype {ids.dtype}", valid=(0, self.num_envs))
+                raise InvalidAction(
+                    f"env_ids must be a 1-D integer array of 1..{self.num_envs} ids, "
+                    f"got shape {ids.shape} dtype {ids.dtype}",
+                    valid=(0, self.num_envs),
+                )
             if ids.min() < 0 or ids.max() >= self.num_envs:
                 bad = int(np.flatnonzero((ids < 0) | (ids >= self.num_envs))[0])
-                raise InvalidAction(f"env id {ids[bad]} at position {bad} is out of range [0, {self.num_envs})",
-                                    env=bad, value=ids[bad].item(), valid=(0, self.num_envs))
+                raise InvalidAction(
+                    f"env id {ids[bad]} at position {bad} is out of range [0, {self.num_envs})",
+                    env=bad,
+                    value=ids[bad].item(),
+                    valid=(0, self.num_envs),
+                )
             n = int(ids.size)
         a = self._check_actions(actions, n)
         seq, slot = self._next_slot()
@@ -337,8 +396,11 @@ class CoinRunVectorEnv(VectorEnv):
             if isinstance(seed, (list, tuple, np.ndarray)):
                 vals = {int(s) for s in seed}
                 if len(vals) != 1:
-                    raise InvalidOption("CoinRunVectorEnv.reset takes one int seed for all envs (each env "
-                                        "derives its own stream from it)", code="BAD_OPTION")
+                    raise InvalidOption(
+                        "CoinRunVectorEnv.reset takes one int seed for all envs (each env "
+                        "derives its own stream from it)",
+                        code="BAD_OPTION",
+                    )
                 seed = vals.pop()
             seed = int(seed)
             if not 0 <= seed < 2**32:
@@ -348,8 +410,9 @@ class CoinRunVectorEnv(VectorEnv):
         mask = options.pop("reset_mask", None)
         level_seeds = options.pop("level_seeds", None)
         if options:
-            raise InvalidOption(f"unknown reset option(s) {sorted(options)}; valid: reset_mask, level_seeds",
-                                code="BAD_OPTION")
+            raise InvalidOption(
+                f"unknown reset option(s) {sorted(options)}; valid: reset_mask, level_seeds", code="BAD_OPTION"
+            )
         if mask is not None:
             m = np.asarray(mask, dtype=bool)
             if m.shape != (self.num_envs,):
@@ -379,14 +442,16 @@ class CoinRunVectorEnv(VectorEnv):
             raise
         self._pending.popleft()
         if reply.get("seq") != seq or reply.get("slot") != slot:
-            raise EngineError(f"reply for seq {reply.get('seq')} slot {reply.get('slot')}, expected {seq}/{slot}",
-                              code="BAD_SEQUENCE")
+            raise EngineError(
+                f"reply for seq {reply.get('seq')} slot {reply.get('slot')}, expected {seq}/{slot}", code="BAD_SEQUENCE"
+            )
         if self.transport == "inline":
             if not frames or len(frames[0]) != self._slot_bytes:
                 raise EngineError("inline reply without the slot payload", code="BAD_MESSAGE")
             staged = self._slots[slot]
-            views = build_slot(np.frombuffer(frames[0].buffer, dtype=np.uint8), self._regions, self.num_envs,
-                               self.obs_shape)
+            views = build_slot(
+                np.frombuffer(frames[0].buffer, dtype=np.uint8), self._regions, self.num_envs, self.obs_shape
+            )
             views.actions, views.env_ids = staged.actions, staged.env_ids
         else:
             views = self._slots[slot]

@@ -10,11 +10,10 @@ import sys
 import textwrap
 import time
 
+import coinrun
 import numpy as np
 import pytest
 from conftest import REPO, needs_engine, shm_segments, wait_until
-
-import coinrun
 
 pytestmark = needs_engine
 
@@ -131,7 +130,7 @@ def test_killed_client_leaves_no_engine_and_no_segment():
     code = textwrap.dedent(
         """
         import sys, time
-        sys.path.insert(0, %r)
+        sys.path.insert(0, {path!r})
         import numpy as np, coinrun
         env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=1)
         env.reset()
@@ -139,8 +138,7 @@ def test_killed_client_leaves_no_engine_and_no_segment():
         while True:
             env.step(np.zeros(4, dtype=np.int32))
         """
-        % str(REPO / "pyclient")
-    )
+    ).format(path=str(REPO / "pyclient"))
     before = shm_segments()
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=os.environ)
     try:

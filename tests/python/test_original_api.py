@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import coinrun
 import numpy as np
 import pytest
-from conftest import needs_engine
-
-import coinrun
 from coinrun import setup_utils
 from coinrun.config import Config
+from conftest import needs_engine
 
 pytestmark = needs_engine
 
 
 def test_readme_random_agent_runs_as_written():
     import numpy as np
-    from coinrun import setup_utils, make
+    from coinrun import make, setup_utils
 
     setup_utils.setup_and_load(use_cmd_line_args=False)
-    env = make('standard', num_envs=16)
+    env = make("standard", num_envs=16)
     for _ in range(100):
         acts = np.array([env.action_space.sample() for _ in range(env.num_envs)])
         _obs, _rews, _dones, _infos = env.step(acts)

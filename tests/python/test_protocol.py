@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import subprocess
 
+import coinrun
 import msgpack
 import numpy as np
 import pytest
 import zmq
-from conftest import needs_engine
-
-import coinrun
 from coinrun import protocol
 from coinrun.errors import EngineError, InvalidAction, InvalidOption, VersionMismatch
 from coinrun.shm import build_slot, regions_from_reply
+from conftest import needs_engine
 
 # --- pure ----------------------------------------------------------------------------------
 
@@ -33,14 +32,29 @@ def test_decode_rejects_non_maps_and_garbage(data):
 
 @pytest.mark.parametrize(
     "code,cls",
-    [("BAD_ACTION", InvalidAction), ("BAD_OPTION", InvalidOption), ("UNKNOWN_GAME", InvalidOption),
-     ("VERSION_MISMATCH", VersionMismatch), ("NO_SESSION", EngineError), ("BAD_SEQUENCE", EngineError),
-     ("BAD_MESSAGE", EngineError), ("RESOURCE", EngineError), ("INTERNAL", EngineError),
-     ("SOMETHING_NEW", EngineError)],
+    [
+        ("BAD_ACTION", InvalidAction),
+        ("BAD_OPTION", InvalidOption),
+        ("UNKNOWN_GAME", InvalidOption),
+        ("VERSION_MISMATCH", VersionMismatch),
+        ("NO_SESSION", EngineError),
+        ("BAD_SEQUENCE", EngineError),
+        ("BAD_MESSAGE", EngineError),
+        ("RESOURCE", EngineError),
+        ("INTERNAL", EngineError),
+        ("SOMETHING_NEW", EngineError),
+    ],
 )
 def test_error_codes_map_to_exceptions(code, cls):
-    e = protocol.error_from_reply({"type": "error", "code": code, "message": "m", "hint": "do x",
-                                   "details": {"env": 3, "value": 9, "low": 0, "high": 7}})
+    e = protocol.error_from_reply(
+        {
+            "type": "error",
+            "code": code,
+            "message": "m",
+            "hint": "do x",
+            "details": {"env": 3, "value": 9, "low": 0, "high": 7},
+        }
+    )
     assert type(e) is cls and e.code == code and "m" in str(e) and "do x" in str(e)
     if cls is InvalidAction:
         assert (e.env, e.value, e.valid) == (3, 9, (0, 7))
@@ -57,18 +71,20 @@ def test_hello_reply_version_checks():
 
 def test_build_slot_views_follow_region_table():
     n = 2
-    regions = regions_from_reply([
-        {"name": "obs", "dtype": 1, "env_stride": 12288, "offset": 0, "bytes": 24576},
-        {"name": "actions", "dtype": 2, "env_stride": 4, "offset": 24576, "bytes": 8},
-        {"name": "env_ids", "dtype": 2, "env_stride": 4, "offset": 24640, "bytes": 8},
-        {"name": "reward", "dtype": 4, "env_stride": 4, "offset": 24704, "bytes": 8},
-        {"name": "terminated", "dtype": 1, "env_stride": 1, "offset": 24768, "bytes": 2},
-        {"name": "truncated", "dtype": 1, "env_stride": 1, "offset": 24832, "bytes": 2},
-        {"name": "level_seed", "dtype": 3, "env_stride": 4, "offset": 24896, "bytes": 8},
-        {"name": "prev_complete", "dtype": 1, "env_stride": 1, "offset": 24960, "bytes": 2},
-        {"name": "episode_return", "dtype": 4, "env_stride": 4, "offset": 25024, "bytes": 8},
-        {"name": "episode_length", "dtype": 2, "env_stride": 4, "offset": 25088, "bytes": 8},
-    ])
+    regions = regions_from_reply(
+        [
+            {"name": "obs", "dtype": 1, "env_stride": 12288, "offset": 0, "bytes": 24576},
+            {"name": "actions", "dtype": 2, "env_stride": 4, "offset": 24576, "bytes": 8},
+            {"name": "env_ids", "dtype": 2, "env_stride": 4, "offset": 24640, "bytes": 8},
+            {"name": "reward", "dtype": 4, "env_stride": 4, "offset": 24704, "bytes": 8},
+            {"name": "terminated", "dtype": 1, "env_stride": 1, "offset": 24768, "bytes": 2},
+            {"name": "truncated", "dtype": 1, "env_stride": 1, "offset": 24832, "bytes": 2},
+            {"name": "level_seed", "dtype": 3, "env_stride": 4, "offset": 24896, "bytes": 8},
+            {"name": "prev_complete", "dtype": 1, "env_stride": 1, "offset": 24960, "bytes": 2},
+            {"name": "episode_return", "dtype": 4, "env_stride": 4, "offset": 25024, "bytes": 8},
+            {"name": "episode_length", "dtype": 2, "env_stride": 4, "offset": 25088, "bytes": 8},
+        ]
+    )
     buf = np.zeros(28672, dtype=np.uint8)
     buf[24704:24712] = np.array([1.5, -2.0], dtype=np.float32).view(np.uint8)
     buf[24768] = 1
@@ -84,8 +100,12 @@ def test_build_slot_views_follow_region_table():
 
 @pytest.fixture
 def engine(engine_path, tmp_path):
-    proc = subprocess.Popen([str(engine_path), "serve", "--bind", f"ipc://{tmp_path}/e.sock"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [str(engine_path), "serve", "--bind", f"ipc://{tmp_path}/e.sock"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     endpoint = proc.stdout.readline().strip().split(" ", 1)[1]
     ctx = zmq.Context.instance()
     sock = ctx.socket(zmq.DEALER)
@@ -116,8 +136,18 @@ def assert_alive(sock):
 
 
 @needs_engine
-@pytest.mark.parametrize("garbage", [b"\xc1\xc1\xc1", b"not msgpack at all", b"\x92\x01\x02",
-                                     b"\xdd\xff\xff\xff\xff", b"\xdf\xff\xff\xff\xff", b"", b"\x00" * 100000])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\xc1\xc1\xc1",
+        b"not msgpack at all",
+        b"\x92\x01\x02",
+        b"\xdd\xff\xff\xff\xff",
+        b"\xdf\xff\xff\xff\xff",
+        b"",
+        b"\x00" * 100000,
+    ],
+)
 def test_garbage_bytes_get_bad_message_and_engine_survives(engine, garbage):
     _, sock = engine
     r, _ = ask(sock, garbage)
@@ -195,8 +225,9 @@ def test_sequence_retry_and_spectators(engine):
     r, _ = ask(sock, req(type="step", session=sid, seq=3, slot=1), bad)
     assert r["code"] == "BAD_ACTION" and r["details"]["env"] == 1 and r["details"]["value"] == 8
     # subset with a duplicate env id is refused
-    r, _ = ask(sock, req(type="step", session=sid, seq=3, slot=1, n=2), acts[:8],
-               np.array([2, 2], dtype=np.int32).tobytes())
+    r, _ = ask(
+        sock, req(type="step", session=sid, seq=3, slot=1, n=2), acts[:8], np.array([2, 2], dtype=np.int32).tobytes()
+    )
     assert r["code"] == "BAD_ACTION" and "twice" in r["message"]
     r, _ = ask(sock, req(type="step", session=sid, seq=3, slot=1), acts)
     assert r["type"] == "step_ok"

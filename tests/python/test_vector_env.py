@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import subprocess
 
+import coinrun
 import gymnasium as gym
 import numpy as np
 import pytest
 from conftest import needs_engine
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AutoresetMode
-
-import coinrun
 
 pytestmark = needs_engine
 
@@ -179,8 +178,10 @@ def test_reset_mask_and_level_seeds():
 def test_step_async_wait_matches_step():
     rng = np.random.default_rng(3)
     acts = rng.integers(0, 7, size=(30, 4))
-    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=8) as a, \
-            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=8) as b:
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=8) as a,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=8) as b,
+    ):
         a.reset(seed=8)
         b.reset(seed=8)
         for t in range(30):
@@ -192,8 +193,10 @@ def test_step_async_wait_matches_step():
 
 def test_send_recv_subset_batches():
     n, bs = 8, 4
-    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=bs, seed=11) as env, \
-            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=11) as ref:
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=bs, seed=11) as env,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=11) as ref,
+    ):
         ref_obs, _ = ref.reset(seed=11)
         env.async_reset(seed=11)
         seen = []
@@ -218,8 +221,12 @@ def test_send_recv_subset_batches():
 
 
 def _serve(engine, port_file_endpoint="tcp://127.0.0.1:0"):
-    proc = subprocess.Popen([str(engine), "serve", "--bind", port_file_endpoint], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [str(engine), "serve", "--bind", port_file_endpoint],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     line = proc.stdout.readline().strip()
     assert line.startswith("READY tcp://127.0.0.1:"), line
     return proc, line.split(" ", 1)[1]
@@ -231,9 +238,12 @@ def test_remote_engine_over_tcp(engine_path, transport):
     try:
         rng = np.random.default_rng(4)
         acts = rng.integers(0, 7, size=(20, 3))
-        with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21, address=endpoint,
-                              transport=transport) as remote, \
-                coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21) as local:
+        with (
+            coinrun.make_vec(
+                "coinrun/CoinRun-v0", num_envs=3, seed=21, address=endpoint, transport=transport
+            ) as remote,
+            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21) as local,
+        ):
             assert remote.transport == transport
             ro, _ = remote.reset(seed=21)
             lo, _ = local.reset(seed=21)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import tracemalloc
 
+import coinrun
 import numpy as np
 import pytest
 from conftest import needs_engine
-
-import coinrun
 
 pytestmark = needs_engine
 
@@ -26,8 +25,16 @@ def test_outputs_share_memory_with_segment(env):
     obs, infos = env.reset()
     assert np.shares_memory(obs, seg)
     obs, rew, term, trunc, infos = env.step(np.zeros(8, dtype=np.int32))
-    for a in (obs, rew, term, trunc, infos["level_seed"], infos["prev_level_complete"],
-              infos["episode"]["r"], infos["episode"]["l"]):
+    for a in (
+        obs,
+        rew,
+        term,
+        trunc,
+        infos["level_seed"],
+        infos["prev_level_complete"],
+        infos["episode"]["r"],
+        infos["episode"]["l"],
+    ):
         assert np.shares_memory(a, seg)
     assert obs.base is not None and not obs.flags.owndata
 
