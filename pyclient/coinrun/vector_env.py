@@ -9,6 +9,7 @@ Copy them (``obs.copy()``, or move them to the GPU) to keep them longer.
 from __future__ import annotations
 
 import collections
+import contextlib
 import random
 import re
 from typing import Any
@@ -24,8 +25,19 @@ from .shm import ShmSession, SlotViews, build_slot, regions_from_reply
 
 # Options handled by the client itself (everything else goes to the engine, which checks it
 # against its own schema).
-CLIENT_OPTIONS = ("address", "timeout", "ring_depth", "batch_size", "transport", "label", "max_episode_steps")
+CLIENT_OPTIONS = (
+    "lease_s",
+    "address",
+    "timeout",
+    "ring_depth",
+    "batch_size",
+    "transport",
+    "label",
+    "max_episode_steps",
+)
 DEFAULT_RING_DEPTH = 2
+# How long a remote engine keeps the session of a silent client (see ping()).
+DEFAULT_REMOTE_LEASE_S = 3600.0
 _LOOPBACK = re.compile(r"^tcp://(127\.[0-9.]+|localhost|\[::1\]):\d+$")
 
 
@@ -78,6 +90,7 @@ class CoinRunVectorEnv(VectorEnv):
         transport = opts.pop("transport", None)
         label = str(opts.pop("label", ""))
         ring_depth = opts.pop("ring_depth", None)
+        lease_s = opts.pop("lease_s", DEFAULT_REMOTE_LEASE_S)
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise InvalidOption(f"num_envs must be a positive integer, got {num_envs!r}", code="BAD_OPTION")
         num_envs = int(num_envs)
@@ -118,6 +131,10 @@ class CoinRunVectorEnv(VectorEnv):
                 "label": label,
                 **client_identity(),
             }
+            if not self._client.is_local:
+                # The engine cannot see a remote client's pid: a lease reclaims the session
+                # if this process vanishes. Every request renews it; so does ping().
+                req["lease_s"] = float(lease_s)
             reply = self._client.request(req)
         except BaseException:
             self.close()
@@ -205,6 +222,11 @@ class CoinRunVectorEnv(VectorEnv):
             raise EngineError("render reply has no frame", code="BAD_MESSAGE")
         h, w = int(reply["height"]), int(reply["width"])
         return np.frombuffer(frames[0].buffer, dtype=np.uint8).reshape(h, w, 3).copy()
+
+    def ping(self) -> float:
+        """Checks the engine is there and renews this session's lease; returns its uptime (s)."""
+        reply = self._require_client().request({"type": "ping", "session": self.session})
+        return float(reply["uptime_s"])
 
     def close_extras(self, **kwargs: Any) -> None:
         self._close()
@@ -433,9 +455,15 @@ class CoinRunVectorEnv(VectorEnv):
         try:
             reply, frames = client.recv(rid)
         except EngineError:
-            # The engine changed nothing: take the seq back so the session stays usable.
+            # An error reply means the engine accepted nothing: later requests in flight
+            # skip this seq and fail too. Collect them and take the seq back, so that the
+            # session stays usable after a bad request.
             self._pending.popleft()
-            self._seq = seq - 1 if not self._pending else self._seq
+            while self._pending:
+                later = self._pending.popleft()
+                with contextlib.suppress(EngineError):
+                    client.recv(later[0])
+            self._seq = seq - 1
             raise
         except BaseException:
             self._pending.popleft()

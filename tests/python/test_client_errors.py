@@ -167,3 +167,42 @@ def test_killed_client_leaves_no_engine_and_no_segment():
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_rejected_async_batch_leaves_the_session_usable():
+    env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, batch_size=2, seed=1)
+    try:
+        env.async_reset()
+        env.recv()
+        env.recv()
+        env.send(np.array([1, 1]), np.array([3, 3]))  # duplicate env id: the engine refuses it
+        with pytest.raises(coinrun.InvalidAction, match="twice"):
+            env.recv()
+        env.send(np.array([1, 1]), np.array([0, 3]))
+        obs, *_, info = env.recv()
+        assert info["env_id"].tolist() == [0, 3] and obs.shape == (2, 64, 64, 3)
+    finally:
+        env.close()
+
+
+def test_remote_session_lease_expires(engine_path):
+    proc = subprocess.Popen(
+        [str(engine_path), "serve", "--bind", "tcp://127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        endpoint = proc.stdout.readline().split()[1]
+        env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=1, seed=1, address=endpoint, lease_s=0.6)
+        env.reset()
+        assert env.ping() >= 0
+        time.sleep(1.5)
+        with pytest.raises(coinrun.EngineError) as ei:
+            env.step(np.zeros(1, dtype=np.int32))
+        assert ei.value.code == "NO_SESSION"
+        env.close()
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
