@@ -37,6 +37,13 @@ int64_t parse_int(const QString& name, const QString& text, int64_t lo, int64_t 
   return v;
 }
 
+uint64_t parse_session(const QString& text) {
+  bool ok = false;
+  const qulonglong v = text.toULongLong(&ok);
+  if (!ok) throw UsageError("--session must be a session id (see --list), got '" + text.toStdString() + "'");
+  return v;
+}
+
 std::vector<int> parse_actions(const QString& digits) {
   std::vector<int> out;
   for (qsizetype i = 0; i < digits.size(); ++i) {
@@ -105,10 +112,8 @@ int run_attach_headless(const QCommandLineParser& p, int side) {
     return 0;
   }
   if (sessions.empty() && !p.isSet("session")) throw UsageError("the engine has no sessions");
-  const uint64_t session = p.isSet("session")
-                               ? static_cast<uint64_t>(parse_int("session", p.value("session"), 0,
-                                                                 INT64_MAX))
-                               : sessions.front().session;
+  const uint64_t session =
+      p.isSet("session") ? parse_session(p.value("session")) : sessions.front().session;
   const int env = static_cast<int>(parse_int("env", p.value("env"), 0, coinrun::kMaxEnvs - 1));
   const bool agent_view = p.isSet("agent-view");
   cv::SpectatorFrame f;
@@ -161,6 +166,7 @@ int run(QApplication& app) {
       {"session", "Session id to watch (default: the only or first one).", "ID"},
       {"env", "Env index to watch.", "I", "0"},
       {"list", "With --attach: print the sessions as JSON and exit."},
+      {"frames", "Quit after showing N frames (with the window; for tests and exports).", "N"},
   });
   p.process(app);
   if (!p.positionalArguments().isEmpty()) {
@@ -168,8 +174,10 @@ int run(QApplication& app) {
   }
 
   const int side = static_cast<int>(parse_int("size", p.value("size"), 16, 4096));
+  // Scripted input (actions, key scripts) and the output options run without a window.
   const bool headless = p.isSet("screenshot") || p.isSet("print-state") || p.isSet("check") ||
-                        p.isSet("list") || (p.isSet("export-frames") && p.isSet("replay"));
+                        p.isSet("list") || (p.isSet("export-frames") && p.isSet("replay")) ||
+                        p.isSet("actions") || p.isSet("steps") || p.isSet("key-script");
   if (p.isSet("attach") && headless) return run_attach_headless(p, side);
 
   coinrun::OptionMap values;
@@ -213,14 +221,19 @@ int run(QApplication& app) {
   if (p.isSet("key-script")) run_key_script(w, p.value("key-script"));
 
   if (!headless) {
-    if (p.isSet("attach")) w.attach(p.value("attach"), p.isSet("session")
-                                    ? std::optional<uint64_t>(static_cast<uint64_t>(
-                                          parse_int("session", p.value("session"), 0, INT64_MAX)))
-                                    : std::nullopt,
-                                    static_cast<int>(parse_int("env", p.value("env"), 0,
-                                                               coinrun::kMaxEnvs - 1)));
+    if (p.isSet("frames")) {
+      w.quit_after_frames(static_cast<int>(parse_int("frames", p.value("frames"), 1, 1'000'000)));
+    }
+    if (p.isSet("attach")) {
+      std::optional<uint64_t> session;
+      if (p.isSet("session")) session = parse_session(p.value("session"));
+      w.attach(p.value("attach"), session,
+               static_cast<int>(parse_int("env", p.value("env"), 0, coinrun::kMaxEnvs - 1)));
+    }
     w.show();
-    return app.exec();
+    const int rc = app.exec();
+    if (w.video_active()) std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(w.stop_video()));
+    return rc;
   }
   if (p.isSet("screenshot")) {
     save_png(w.screenshot(side, !p.isSet("no-hud")), p.value("screenshot"));

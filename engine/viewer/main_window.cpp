@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include <QActionGroup>
+#include <QApplication>
 #include <QFileDialog>
 #include <QInputDialog>
 #include <QMenuBar>
@@ -186,22 +187,23 @@ void MainWindow::start_replay(const EpisodeRecord& rec) {
 void MainWindow::tick_once() { on_tick(); }
 
 void MainWindow::step_with(int action) {
-  loop_.tick(action);
+  after_play_tick(loop_.tick(action));
   refresh_frame();
+}
+
+void MainWindow::after_play_tick(const StepResult& r) {
+  if (!r.done() || save_episode_path_.isEmpty() || !loop_.last_finished()) return;
+  try {
+    save_episode(*loop_.last_finished(), save_episode_path_);
+    message_ = tr("episode saved to %1").arg(save_episode_path_);
+  } catch (const EpisodeFileError& e) {
+    message_ = QString::fromStdString(e.what());
+  }
 }
 
 void MainWindow::on_tick() {
   if (mode_ == Mode::Play) {
-    const StepResult r = loop_.tick(view_->take_action());
-    if (r.done() && !save_episode_path_.isEmpty() && loop_.last_finished()) {
-      try {
-        save_episode(*loop_.last_finished(), save_episode_path_);
-        ++saved_episodes_;
-        message_ = tr("episode saved to %1").arg(save_episode_path_);
-      } catch (const EpisodeFileError& e) {
-        message_ = QString::fromStdString(e.what());
-      }
-    }
+    after_play_tick(loop_.tick(view_->take_action()));
     refresh_frame();
   } else if (mode_ == Mode::Replay) {
     if (verdict_.finished) return;
@@ -218,8 +220,9 @@ void MainWindow::finish_replay() {
     StepResult r;
     if (replay_pos_ < replay_.actions.size()) r = loop_.tick(replay_.actions[replay_pos_++]);
     check_replay_end(r);
+    if (video_.active()) refresh_frame();  // an export wants every frame, not just the last
   }
-  refresh_frame();
+  if (!video_.active()) refresh_frame();
 }
 
 void MainWindow::check_replay_end(const StepResult& r) {
@@ -292,6 +295,9 @@ void MainWindow::refresh_frame() {
 }
 
 void MainWindow::note_frame_time() {
+  if (frames_left_ > 0 && --frames_left_ == 0) {
+    QMetaObject::invokeMethod(qApp, &QCoreApplication::quit, Qt::QueuedConnection);
+  }
   const qint64 now = clock_.elapsed();
   frame_times_ms_.push_back(now);
   while (!frame_times_ms_.empty() && frame_times_ms_.front() < now - kFpsWindowMs) {

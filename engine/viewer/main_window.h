@@ -65,6 +65,9 @@ class MainWindow : public QMainWindow {
   // Starts exporting every shown frame as PNGs into `dir` (video export, R key).
   void start_video(const QString& dir);
   QString stop_video();
+  bool video_active() const { return video_.active(); }
+  // Closes the application once `n` more frames have been shown (tests, scripted exports).
+  void quit_after_frames(int n) { frames_left_ = n; }
 
   GameView* view() const { return view_; }
   const PlayLoop& loop() const { return loop_; }
@@ -75,6 +78,7 @@ class MainWindow : public QMainWindow {
  private:
   void build_menus();
   void on_tick();
+  void after_play_tick(const StepResult& r);
   void refresh_frame();
   void render_local(int side);
   void update_status();
@@ -120,7 +124,7 @@ class MainWindow : public QMainWindow {
 
   VideoExporter video_;
   QString save_episode_path_;
-  int saved_episodes_ = 0;
+  int frames_left_ = -1;  // -1: never quit by itself
 
   QActionGroup* game_group_ = nullptr;
   QAction* high_difficulty_action_ = nullptr;
