@@ -129,8 +129,8 @@ def plot_gap(runs: list[Run], metric: str, out: Path) -> None:
         ys = [p[idx][EVAL_KEY[metric]] for p in points]
         ax.plot(xs, ys, marker=marker, label=f"{mode} levels")
         if metric == "solved":
-            lo = [y - p[idx]["percent_solved_ci95"][0] for y, p in zip(ys, points)]
-            hi = [p[idx]["percent_solved_ci95"][1] - y for y, p in zip(ys, points)]
+            lo = [y - p[idx]["percent_solved_ci95"][0] for y, p in zip(ys, points, strict=True)]
+            hi = [p[idx]["percent_solved_ci95"][1] - y for y, p in zip(ys, points, strict=True)]
             ax.errorbar(xs, ys, yerr=[lo, hi], fmt="none", capsize=3, alpha=0.6)
     ax.set_xscale("log")
     ax.set_xticks(xs, [str(p[0]) if p[0] > 0 else "unlimited" for p in points])

@@ -49,7 +49,7 @@ RETURN_WINDOW = 100  # episodes averaged for the logged return (§10.6)
 # (where to write, on which hardware), not the run being resumed.
 SESSION_FIELDS = (
     "run_id", "restore_id", "device", "track", "wandb_project_name", "wandb_entity",
-    "save_interval", "final_eval", "num_threads", "progress",
+    "save_interval", "final_eval", "num_threads", "torch_threads", "progress",
 )
 
 
@@ -72,6 +72,9 @@ class Args:
     """"auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1", ..."""
     num_threads: int = 0
     """engine worker threads per env batch (0: the engine's choice)"""
+    torch_threads: int = 0
+    """torch CPU threads per process (0: torch's default divided by the number of ranks).
+    On a shared, loaded machine 1 is several times faster than 2 (docs/reproducing.md)"""
     track: bool = False
     """also log to Weights & Biases (needs the wandb package)"""
     wandb_project_name: str = "coinrun"
@@ -366,7 +369,7 @@ class Agent(nn.Module):
         hidden = hidden.reshape((-1, batch, self.lstm.input_size))
         done = done.reshape((-1, batch))
         outputs = []
-        for h, d in zip(hidden, done):
+        for h, d in zip(hidden, done, strict=True):
             keep = (1.0 - d).view(1, -1, 1)  # zero the state where a new episode starts
             h, state = self.lstm(h.unsqueeze(0), (keep * state[0], keep * state[1]))
             outputs.append(h)
@@ -477,7 +480,7 @@ def record_episodes(args: Args, infos: dict, window: deque) -> None:
         return
     r = infos["episode"]["r"][mask]
     solved = episode_solved(args, r, infos["prev_level_complete"][mask])
-    window.extend(zip(r.tolist(), infos["episode"]["l"][mask].tolist(), solved.tolist()))
+    window.extend(zip(r.tolist(), infos["episode"]["l"][mask].tolist(), solved.tolist(), strict=True))
 
 
 if __name__ == "__main__":
@@ -495,9 +498,11 @@ if __name__ == "__main__":
         device = torch.device("cuda", local_rank % torch.cuda.device_count())
     if world_size > 1:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    if device.type == "cpu" and world_size > 1:
+    if args.torch_threads > 0:
+        torch.set_num_threads(args.torch_threads)
+    elif device.type == "cpu" and world_size > 1:
         # Ranks share the cores: keep torch from oversubscribing them.
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // world_size))
+        torch.set_num_threads(max(1, torch.get_num_threads() // world_size))
 
     # ---- restore (exact resume) ----
     ckpt: dict | None = None
@@ -650,7 +655,7 @@ if __name__ == "__main__":
             env_time += time.perf_counter() - t0
             next_obs = obs_to_device(next_obs_np, device)
             next_done = torch.as_tensor(np.logical_or(term, trunc), device=device, dtype=torch.float32)
-            rewards[step] = torch.as_tensor(reward, device=device, dtype=torch.float32)
+            rewards[step] = torch.tensor(reward, device=device, dtype=torch.float32)
             record_episodes(args, infos, train_window)
 
             if test_envs is not None:
@@ -699,7 +704,7 @@ if __name__ == "__main__":
         clipfracs, stats = [], np.zeros(6)
         approx_kl = torch.zeros(())
         stop_early = False
-        for epoch in range(args.update_epochs):
+        for _epoch in range(args.update_epochs):
             if args.use_lstm:
                 env_perm = np_rng.permutation(args.num_envs)
             else:

@@ -26,8 +26,8 @@ TINY = ["--num-envs", "4", "--num-steps", "16", "--num-minibatches", "2", "--upd
         "--num-eval", "2", "--rep", "1", "--no-progress", "--num-levels", "50"]
 
 sys.path.insert(0, str(REPO / "train"))
-import evaluate
-import ppo
+import evaluate  # noqa: E402  (after the sys.path insert)
+import ppo  # noqa: E402
 
 
 def _env() -> dict[str, str]:
