@@ -2,6 +2,7 @@
 // (game-rules.md §4.8): per-seed rows, the level pictures, and the training-set aggregates.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -273,6 +274,279 @@ TEST(CoinrunLevel, StepRunsMonstersThenTheAgent) {  // §5.1 steps 3-4
       EXPECT_NE(s->monsters[i].trail_x[kTrailLength - 1], s->monsters[i].trail_x[0]);
     }
   }
+}
+
+// ---- Differential check against the original ----------------------------------------------
+// The tables below were produced by the original generator and physics (openai/coinrun,
+// coinrun.cpp, compiled on x86-64 with g++ -O2) driven by the same scripted inputs as
+// `replay()` here: an FNV-1a hash of the level dump and of the per-tick trajectory printed with
+// %a (exact float bits). Equal hashes mean the level and every tick are bit-identical.
+// docs/fidelity.md says how to regenerate them.
+
+struct GoldenRun {
+  uint32_t seed;
+  uint64_t level_hash;
+  uint64_t trajectory_hash;
+  int ticks;
+  float reward;
+};
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+template <typename... Args>
+std::string format(const char* f, Args... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, f, args...);
+  return buf;
+}
+
+// Level dump: spawn, coins, cosmetics, monsters in creation order, then the grid, top row
+// first.
+std::string level_dump(const GameState& s) {
+  std::string d = format("spawn %d %d coins %d cos %d %d %d\n", s.spawn_x, s.spawn_y,
+                         s.coins_total, int(s.cosmetics.agent_look),
+                         int(s.cosmetics.ground_theme), int(s.cosmetics.background));
+  for (int i = 0; i < s.num_monsters; ++i) {
+    const Monster& m = s.monsters[i];
+    d += format("m %d %d %d %d\n", static_cast<int>(m.x), static_cast<int>(m.y),
+                static_cast<int>(m.kind), m.kind == MonsterKind::Walker ? int(m.look) : 0);
+  }
+  for (int y = kGridSize - 1; y >= 0; --y) {
+    for (int x = 0; x < kGridSize; ++x) d += static_cast<char>(s.grid.get(x, y));
+    d += '\n';
+  }
+  return d;
+}
+
+// Scripted inputs: an LCG picks an action (biased to the right) and holds it 1..8 ticks.
+struct Script {
+  explicit Script(uint32_t seed) : state_(seed * 2654435761u + 1) {}
+  int next_action() {
+    static constexpr int kTable[11] = {0, 1, 1, 1, 2, 3, 4, 4, 4, 5, 6};
+    if (hold_ == 0) {
+      action_ = kTable[draw() % 11];
+      hold_ = 1 + static_cast<int>(draw() % 8);
+    }
+    --hold_;
+    return action_;
+  }
+
+ private:
+  uint32_t draw() {
+    state_ = state_ * 1103515245u + 12345u;
+    return state_ >> 8;
+  }
+  uint32_t state_;
+  int action_ = 0;
+  int hold_ = 0;
+};
+
+// Plays up to `max_ticks` ticks of Game::step (monsters, then the agent) until the level is
+// over; returns the trajectory dump, the tick count and the reward collected.
+std::string replay(const Game& game, GameState& s, int max_ticks, int& ticks, float& reward) {
+  Script script(s.level_seed);
+  std::string t;
+  ticks = 0;
+  reward = 0;
+  for (int i = 0; i < max_ticks; ++i) {
+    s.pending_reward = 0;
+    game.step(s, script.next_action());
+    const Agent& a = s.agent;
+    t += format("%a %a %a %a %a %d %d %g %d", a.x, a.y, a.vx, a.vy, a.spring, int(a.climbing),
+                int(a.facing_right), s.pending_reward, int(s.level_over));
+    for (int k = 0; k < s.num_monsters; ++k) t += format(" %a", s.monsters[k].x);
+    t += '\n';
+    reward += s.pending_reward;
+    ++ticks;
+    if (s.level_over) break;
+  }
+  return t;
+}
+
+void check_against_original(const std::vector<GoldenRun>& runs, bool high_difficulty) {
+  auto s = std::make_unique<GameState>();
+  int total_ticks = 0;
+  for (const GoldenRun& g : runs) {
+    SCOPED_TRACE("seed " + std::to_string(g.seed));
+    coinrun_game().generate(g.seed, high_difficulty, *s);
+    EXPECT_EQ(fnv1a(level_dump(*s)), g.level_hash);
+    int ticks = 0;
+    float reward = 0;
+    const std::string t = replay(coinrun_game(), *s, 1000, ticks, reward);
+    EXPECT_EQ(ticks, g.ticks);
+    EXPECT_EQ(reward, g.reward);
+    EXPECT_EQ(fnv1a(t), g.trajectory_hash);
+    total_ticks += ticks;
+  }
+  EXPECT_GT(total_ticks, 5000);  // the table covers thousands of ticks, not a few steps
+}
+
+const std::vector<GoldenRun> kOriginalNormal = {
+    {0u, 0x436104530005cec5ull, 0xac2e033b0dfe137eull, 187, 0},
+    {1u, 0x148bd8918ff2b6d8ull, 0x53ec2a47897221b0ull, 30, 0},
+    {2u, 0x81913833c3981f2eull, 0x5eafae8bb0446a34ull, 287, 10},
+    {3u, 0xc4c1e03c4c159f70ull, 0x960c2d3eb6e6edd2ull, 181, 10},
+    {4u, 0x00fc6ce95950eebcull, 0x53cd4c64a5750d09ull, 126, 0},
+    {5u, 0x7ee0ff181ae82bdbull, 0xc79dd9cfb074d6abull, 35, 0},
+    {6u, 0xa299148b55b303efull, 0x9317a925dd82ee87ull, 185, 0},
+    {7u, 0x699287f577764a49ull, 0x4f6b1af1c42d8560ull, 65, 10},
+    {8u, 0xde748ddf9184d4b8ull, 0x18a5a834a44746d0ull, 57, 10},
+    {9u, 0x165c1db1cedf5dceull, 0xe3bef82affea4334ull, 125, 10},
+    {10u, 0x55dce5ca50c18996ull, 0x0373ea2e661482a3ull, 18, 0},
+    {11u, 0xeb4fb3eeea4f9850ull, 0x881c43d46d3abe18ull, 80, 10},
+    {12u, 0xc659d9897826d462ull, 0x472dec2c7ac8e932ull, 73, 10},
+    {13u, 0x58cd29cadcf3ad81ull, 0x8a52e1e5f54b83e3ull, 50, 10},
+    {14u, 0xb9a7ee2e85983433ull, 0xe86324bb273170b4ull, 97, 10},
+    {15u, 0xdeed477d2fb17e6eull, 0x24c7ac8f822cfc08ull, 143, 10},
+    {16u, 0xd21c936a44db4785ull, 0xac7817d284fa9ef3ull, 27, 0},
+    {17u, 0x5208e5cc73f41701ull, 0x26790ea93aac5f2aull, 220, 10},
+    {18u, 0x8e44c840c228d8a8ull, 0xef5a3380ff6cbec2ull, 210, 0},
+    {19u, 0xd14e2a0974f9aa93ull, 0x589757298e9ecceeull, 682, 10},
+    {20u, 0x82971566967f93c2ull, 0x138891e1e78c7615ull, 42, 0},
+    {21u, 0x8a0d05f0debe60f3ull, 0xdfc7b54a58759dc5ull, 100, 10},
+    {22u, 0xc84a746be3f31351ull, 0x1c1252056caafcd6ull, 30, 0},
+    {23u, 0x88cd04c8dc8765e0ull, 0x58bf19be3fc61be8ull, 69, 10},
+    {24u, 0x1a44b0be42c01161ull, 0x6d0dbbe82e23297eull, 97, 0},
+    {25u, 0x02f2317d912523c8ull, 0x94cf0f5a98407820ull, 131, 0},
+    {26u, 0x49d38319b4ce68adull, 0x133ed28b40d0befcull, 378, 0},
+    {27u, 0x031bd7ec3b025b10ull, 0x51aa23fedf7f2e61ull, 194, 10},
+    {28u, 0xb9d97ffcd907a482ull, 0xd5b471c35327e767ull, 75, 0},
+    {29u, 0xa6759b8d6fe09250ull, 0xf68724c0ba46fc81ull, 312, 0},
+    {30u, 0x5ba589c9d693ed35ull, 0xb316ae8c8a52b27dull, 118, 10},
+    {31u, 0xe932b847ce51fd94ull, 0xabf2c857f08c3c9eull, 48, 0},
+    {32u, 0xbf3e7c20dfd17460ull, 0x0cdd82b5563857bfull, 308, 10},
+    {33u, 0xf10fde02ed5d8168ull, 0x35fa487567062a47ull, 148, 10},
+    {34u, 0x84156e5883df6464ull, 0x352fecf1ca0e894cull, 53, 10},
+    {35u, 0x4291588518a50cdfull, 0x39ce78659bd05c60ull, 104, 0},
+    {36u, 0x9bb15c0b6f7e70a7ull, 0x5a97db491befcaddull, 251, 0},
+    {37u, 0x93134f0e94da8695ull, 0x8026d92cbf23d1f9ull, 347, 0},
+    {38u, 0xf55ec071c0224570ull, 0x7ef47f5f0d697b30ull, 65, 0},
+    {39u, 0xcd745ae38418a0c6ull, 0x5b098975eef8aa72ull, 127, 0},
+    {40u, 0xe9bbb0772b187763ull, 0x10874dc285b6c5f1ull, 98, 10},
+    {41u, 0xf62579abd22c64a1ull, 0xbff06805dc00deadull, 307, 0},
+    {42u, 0xa288f7938c39563dull, 0x8bfb665f10366067ull, 77, 10},
+    {43u, 0xe547121109c67318ull, 0x61b5760dc560fe09ull, 40, 0},
+    {44u, 0xa9919a56820bd0d4ull, 0x8ebc0f1e09de9d37ull, 121, 0},
+    {45u, 0x437fc132b2712940ull, 0x1647eaa8005fe161ull, 174, 0},
+    {46u, 0x8eb7aa3468622e35ull, 0xec59068668b8989cull, 208, 10},
+    {47u, 0x61d84db93c7724fbull, 0xd79e2a80b4c5cf55ull, 96, 10},
+    {48u, 0x132904a786339d67ull, 0xe04d54ec1aa6738aull, 137, 0},
+    {49u, 0x63217fff3b8a9ce9ull, 0xe679e344b1013afdull, 22, 0},
+    {50u, 0xa02bc63507f1560full, 0xfb04bbd3b748ccf7ull, 22, 0},
+    {51u, 0x01a84839805ed60cull, 0xedce235cb2a64db6ull, 204, 10},
+    {52u, 0x7075be6b12d5a299ull, 0xc5b636d39241fd0cull, 120, 10},
+    {53u, 0x9a656043e43512c7ull, 0xd6156c23019cadceull, 256, 0},
+    {54u, 0xe43cad2c17129127ull, 0x3fdfa83941a9c9f2ull, 63, 0},
+    {55u, 0xcc22f994d3fa789bull, 0xea26cef2c24d3631ull, 39, 10},
+    {56u, 0x2bb622dce677bcc6ull, 0x056ba9dbc573fa0bull, 69, 10},
+    {57u, 0xb13d950f1fc41f78ull, 0xc1c792af9608c984ull, 208, 0},
+    {58u, 0x45f182575bd910b6ull, 0x2fac8cd60eb23188ull, 49, 10},
+    {59u, 0x6b77cae63a9e85f7ull, 0xb9c92b96cd730e93ull, 72, 0},
+    {60u, 0xf633fc6768254a2bull, 0x1b39224b10ea47b6ull, 163, 0},
+    {61u, 0xbaec042da57490a7ull, 0xf7a4830eaa9b7532ull, 78, 0},
+    {62u, 0xd6b399ca6db6a3f8ull, 0x2dc186e29485425cull, 85, 10},
+    {63u, 0xe273c76d1bfb520cull, 0xd5ce9191b6bd5343ull, 218, 0},
+    {64u, 0x084648981a240a60ull, 0x862539e3fdb9cdd3ull, 162, 0},
+    {65u, 0x8b64fec6da9be0afull, 0x00b864d2d44e9924ull, 33, 0},
+    {66u, 0x2a81e719eb7d8fb9ull, 0x191e34fa42686e42ull, 105, 0},
+    {67u, 0x9ade0b2d465f81f7ull, 0x17368b3c6da04e1cull, 51, 0},
+    {68u, 0x417aeeec40ba769dull, 0x469719069c7efa62ull, 164, 0},
+    {69u, 0x78b509edafc11fceull, 0x6814d03b2186a2caull, 183, 10},
+    {70u, 0xd8c9594e18fc253bull, 0x9f99911b0e22d070ull, 87, 10},
+    {71u, 0xd90dd9901ba5c9a2ull, 0x084b8234b95fcf54ull, 115, 0},
+    {72u, 0x442f4afd5b67306dull, 0xdd09b9260dd88457ull, 300, 10},
+    {73u, 0xfef3d2aaf099217eull, 0x244d89ebfcbec851ull, 200, 0},
+    {74u, 0xfe5f414b50cd19aeull, 0x1787903618c48d50ull, 272, 0},
+    {75u, 0x1d2e2817902bb8c6ull, 0xb9e8b3b0d7cccc88ull, 160, 0},
+    {76u, 0xc7d8020a6682d9e3ull, 0xe86215f27bbe2013ull, 83, 0},
+    {77u, 0x0b76f37f23c02d7aull, 0xba72260d046c7666ull, 45, 0},
+    {78u, 0xf4fd2d09ea3c9e1cull, 0x3722fce839bd6cf6ull, 313, 10},
+    {79u, 0xed72d38eb043a7c3ull, 0xc23d09a72eb56b43ull, 120, 10},
+    {80u, 0x3b98ae64a84f5f35ull, 0x924061a9bf3fb15aull, 99, 0},
+    {81u, 0xfe4088fadec28373ull, 0x3ea4ddf0cc20bf5aull, 92, 10},
+    {82u, 0x8894cee168bccd03ull, 0x12b35f91cb6affe5ull, 106, 10},
+    {83u, 0x78612656c173833full, 0x387b6b349dfdb8e5ull, 139, 0},
+    {84u, 0xe4a19884629d81faull, 0x5d7e3d0f6ec7b85cull, 82, 0},
+    {85u, 0xff0688022a6b6387ull, 0xc09bb964a4667c6aull, 118, 10},
+    {86u, 0xf90b082e68715cf0ull, 0xffca6bf3bb34e4feull, 76, 0},
+    {87u, 0xe34c4ce4eeb9496dull, 0xa0f2e346987d63d0ull, 209, 0},
+    {88u, 0xf9d2536fb12643cdull, 0x496f19eac58b4ba3ull, 52, 0},
+    {89u, 0x7484ef49e9585550ull, 0x0eb5620320e7fac1ull, 62, 10},
+    {90u, 0x28708f7ee640c3a4ull, 0xb67b4ad4b62a69d4ull, 321, 0},
+    {91u, 0xba95ac0697b5e09dull, 0x0ef469c7efc3a634ull, 96, 0},
+    {92u, 0x602734c5aa3bc2caull, 0x749588e65bda5d3aull, 244, 10},
+    {93u, 0x599159cfd97faaf9ull, 0x4dfdcddb2d22d8c9ull, 212, 10},
+    {94u, 0x944e9a08c58607b9ull, 0xe0972bfa69c80699ull, 160, 10},
+    {95u, 0xb186f833e0ea4d12ull, 0x8551a44700f980d3ull, 108, 0},
+    {96u, 0x2f125b1aeda118aaull, 0x240b3ffd0a6c1b2cull, 218, 10},
+    {97u, 0xc41d4ef007795940ull, 0xae4d44b670b08833ull, 144, 0},
+    {98u, 0x8ea73aab5635f2f2ull, 0x45a533069a6bdc8dull, 87, 0},
+    {99u, 0xf82f496b9d47f28aull, 0x357e68f802d8f6faull, 183, 10},
+};
+
+const std::vector<GoldenRun> kOriginalHigh = {
+    {0u, 0xacabf65adf5b364aull, 0xda9e3056fb22d78full, 242, 0},
+    {1u, 0xd1404423decd3746ull, 0xe491887ffdfb83f5ull, 69, 0},
+    {2u, 0xf7cb734faae6961bull, 0x59d2bc0cfacbd51dull, 474, 0},
+    {3u, 0xf8685c0fa06476a6ull, 0x6c7b9dfc1e7984c5ull, 55, 0},
+    {4u, 0x65ceb9df43bb6f6aull, 0x3260168b687e23c9ull, 172, 0},
+    {5u, 0xff84917bd2eeb585ull, 0x8ccd1dd3a888f575ull, 52, 0},
+    {6u, 0x7ec657715b9ca1f5ull, 0x5abd4de994f4cd3cull, 306, 0},
+    {7u, 0x15e905421f36b8a8ull, 0xa9ab3dea5b8f8840ull, 65, 0},
+    {8u, 0x779a4883f42aef23ull, 0xa5375194f5156fe4ull, 300, 0},
+    {9u, 0x265ad5e39ed80228ull, 0xaa86566a599fcdb3ull, 315, 0},
+    {10u, 0x8d095cea14f0a152ull, 0xf3420b60b09f95a1ull, 52, 0},
+    {11u, 0x5e168780499d8d43ull, 0x6c8924aa4ffd241cull, 68, 0},
+    {12u, 0x6e7ad698c3a767b2ull, 0xaaf9ddf6ea7cf9adull, 100, 0},
+    {13u, 0xdb3deb09742becf5ull, 0x3a46aebe5eb83480ull, 86, 0},
+    {14u, 0x58b0f52d3a42a719ull, 0x0926d4c781eacdf3ull, 219, 10},
+    {15u, 0x2649e2074e5fee56ull, 0x17f4ea1b2433c5c5ull, 432, 0},
+    {16u, 0xbacb0597bd032108ull, 0x267911aeeefdf485ull, 35, 0},
+    {17u, 0x8c411dbed14c8db8ull, 0x9a5ca59c801beb8full, 243, 0},
+    {18u, 0x38a5bb56dcd762eaull, 0xdd368c87b4373e69ull, 226, 0},
+    {19u, 0x9a37e3e205a464dfull, 0x780090245fa5fd85ull, 47, 0},
+    {20u, 0x3520ea152d511bf0ull, 0x4ac275a312a590cbull, 127, 0},
+    {21u, 0x29fe3dec349373c9ull, 0x9334e7c50687cf66ull, 187, 0},
+    {22u, 0x607e82abb4a05613ull, 0x4eb94b3ccb488b41ull, 51, 0},
+    {23u, 0xc7a8013062d197a0ull, 0xa4be54deebf8dbf9ull, 87, 0},
+    {24u, 0x9e06ef266c56e5e4ull, 0x9c0b97bbffcf2233ull, 132, 0},
+    {25u, 0x9c6ded8afc433fe6ull, 0x5a217feb0f86e18eull, 133, 0},
+    {26u, 0x5cae857f514111f5ull, 0x7b4883a46015afe2ull, 170, 0},
+    {27u, 0xc71855f184e0335cull, 0x05555768d3fde67aull, 325, 10},
+    {28u, 0xf2959c1440c4c36eull, 0x61d47eeac6822009ull, 192, 0},
+    {29u, 0x8bc0d619033d9f92ull, 0x09eb1b33a7cc0b46ull, 157, 0},
+    {30u, 0x91853757ffd8a56aull, 0x1078cfbdc6cebff2ull, 258, 10},
+    {31u, 0xa3822cf09d3336e1ull, 0x655f9d3b6775a6d3ull, 49, 0},
+    {32u, 0x6c63a3b6bc7d9519ull, 0x7fc8beb5269a3788ull, 54, 0},
+    {33u, 0xe06fafdd45c7634aull, 0xffc089fe23748558ull, 243, 0},
+    {34u, 0x0e813f9fc8fcf3daull, 0x80abfc7dc8be7d3full, 57, 0},
+    {35u, 0xdc2f316639faa8d3ull, 0x24bbbce58c9b88e6ull, 136, 0},
+    {36u, 0xb6a82a9fc695d169ull, 0x12377ac78c4baae7ull, 95, 0},
+    {37u, 0x13c736fe041eb7bbull, 0x64090a758ac6ab7eull, 270, 0},
+    {38u, 0xbaf57d7bef08176cull, 0x153124549eb8b2d6ull, 91, 0},
+    {39u, 0x1a6fd1a91d1eda2aull, 0x3fdea803deb12ab6ull, 164, 0},
+    {40u, 0x3abf998715510d6eull, 0xd98bfc33e4f580d4ull, 77, 0},
+    {41u, 0xe4de541205ca19c5ull, 0xb870a9cc0051331eull, 263, 0},
+    {42u, 0x0965942f616e4065ull, 0x32785217f98ff957ull, 120, 0},
+    {43u, 0xa00008a953591b63ull, 0xe62bbeb223eb7d71ull, 77, 0},
+    {44u, 0xf22f8a711f64cdccull, 0x3de670efc8e2a154ull, 207, 0},
+    {45u, 0x7a9f2a70b3eb3fceull, 0x8f9759639e977219ull, 104, 0},
+    {46u, 0xc3e9fbb0e2371f62ull, 0xd6cf39e350b401d7ull, 190, 0},
+    {47u, 0x0832b526189ef403ull, 0x3099878a471455a2ull, 233, 0},
+    {48u, 0xa28ba3a0e747fb14ull, 0xfdc3f9d4c2064cfbull, 164, 0},
+    {49u, 0xb074ac3d0f2d473full, 0x5ec8c830572fad78ull, 126, 0},
+};
+
+TEST(CoinrunLevel, MatchesTheOriginalNormal) { check_against_original(kOriginalNormal, false); }
+TEST(CoinrunLevel, MatchesTheOriginalHighDifficulty) {
+  check_against_original(kOriginalHigh, true);
 }
 
 }  // namespace
