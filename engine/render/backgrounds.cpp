@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 #include "art_noise.h"
 #include "canvas.h"
@@ -88,9 +89,10 @@ Rgba sky(const Scene& s, float u, float v, float px) {
         if (art_hash01(gx, gy, s.seed + 7) * 1000 >= s.stars) continue;
         const float sx = (gx + art_hash01(gx, gy, s.seed + 8)) / kCells;
         const float sy = (gy + art_hash01(gx, gy, s.seed + 9)) / kCells;
-        const float r = 0.0012f + 0.0028f * art_hash01(gx, gy, s.seed + 10);
+        const float r = 0.0008f + 0.0016f * art_hash01(gx, gy, s.seed + 10);
         const float d = std::hypot(wrap_du(u - sx), v - sy) - r;
-        const float a = smooth_edge(d, px) + 0.35f * std::exp(-std::max(d, 0.0f) / (r * 2));
+        const float glow = std::max(0.0f, 1.0f - std::max(d, 0.0f) / (r * 2.5f));  // fits the cell
+        const float a = smooth_edge(d, px) + 0.35f * glow * glow;
         c = mix(c, rgb8(255, 255, 240), std::min(1.0f, a) * 0.9f);
       }
     }
@@ -114,8 +116,8 @@ Rgba sky(const Scene& s, float u, float v, float px) {
     const float cy = 0.1f + 0.3f * art_hash01(i, 1, s.seed);
     const float w = 0.06f + 0.05f * art_hash01(i, 2, s.seed);
     const float du = wrap_du(u - cx), dv = v - cy;
-    float d = std::max(-dv - 0.0f, 0.0f) > 0 ? 1.0f : 1.0f;
-    d = std::min({std::hypot(du, dv * 1.4f) - w, std::hypot(du + w, (dv - w * 0.2f) * 1.4f) - w * 0.7f,
+    if (std::abs(du) > 2.5f * w || std::abs(dv) > 1.5f * w) continue;
+    float d = std::min({std::hypot(du, dv * 1.4f) - w, std::hypot(du + w, (dv - w * 0.2f) * 1.4f) - w * 0.7f,
                   std::hypot(du - w * 1.1f, (dv - w * 0.25f) * 1.4f) - w * 0.65f});
     d = std::max(d, dv - w * 0.55f);  // flat bottom
     const float a = smooth_edge(d, px);
@@ -125,15 +127,17 @@ Rgba sky(const Scene& s, float u, float v, float px) {
 }
 
 // Decorations standing on the nearest ridge: signed distance and colour.
-float deco_sdf(const Scene& s, const Layer& l, float u, float v, Rgba& col) {
+constexpr int kDecoCount = 5;
+
+float deco_sdf(const Scene& s, const float* deco_ground, float u, float v, Rgba& col) {
   if (s.deco == Deco::None) return 1e9f;
-  constexpr int kCount = 5;
+  constexpr int kCount = kDecoCount;
   float best = 1e9f;
   for (int i = 0; i < kCount; ++i) {
     const float x = (i + 0.2f + 0.6f * art_hash01(i, 4, s.seed)) / kCount;
     const float du = wrap_du(u - x);
     if (std::abs(du) > 0.12f) continue;
-    const float ground = ridge_height(l, x, s.seed + 3) + 0.01f;
+    const float ground = deco_ground[i];
     const float h = 0.08f + 0.06f * art_hash01(i, 5, s.seed);
     float d = 1e9f;
     Rgba c = s.deco_col;
@@ -168,9 +172,9 @@ float deco_sdf(const Scene& s, const Layer& l, float u, float v, Rgba& col) {
         break;
       }
       case Deco::Islands: {
-        const float y = 0.25f + 0.2f * art_hash01(i, 6, s.seed);
-        const float top = sd_box(du, v, 0, y, 0.06f, 0.008f, 0.006f);
-        const float rock = sd_triangle(du, v, -0.058f, y + 0.004f, 0.058f, y + 0.004f, 0.01f, y + 0.07f);
+        const float y = 0.3f + 0.35f * art_hash01(i, 6, s.seed);
+        const float top = sd_box(du, v, 0, y, 0.085f, 0.014f, 0.01f);
+        const float rock = sd_triangle(du, v, -0.08f, y + 0.006f, 0.08f, y + 0.006f, 0.015f, y + 0.12f);
         d = std::min(top, rock);
         c = top < rock ? rgb8(120, 210, 90) : rgb8(150, 110, 80);
         break;
@@ -182,18 +186,20 @@ float deco_sdf(const Scene& s, const Layer& l, float u, float v, Rgba& col) {
   return best;
 }
 
-Rgba scene_pixel(const Scene& s, float u, float v, float px) {
+// `heights`: each layer's ridge height at this column; `deco_ground`: where decorations stand.
+Rgba scene_pixel(const Scene& s, float u, float v, float px, const float* heights,
+                 const float* deco_ground) {
   Rgba c = sky(s, u, v, px);
   for (int i = 0; i < s.n_layers; ++i) {
     const Layer& l = s.layers[i];
-    const float h = ridge_height(l, u, s.seed + 3 + i);
+    const float h = heights[i];
     float a = smooth_edge(h - v, px);
     if (a > 0) {
       Rgba lc = shade(l.col, 1.0f - 0.25f * std::clamp(v - h, 0.0f, 1.0f));
       if (l.snow_caps && v - h < 0.04f) lc = mix(lc, rgb8(250, 250, 255), 0.85f);
       if (l.ridge == Ridge::Buildings) {  // lit windows
-        const float wx = u * 240, wy = v * 160;
-        const bool lit = art_hash01(static_cast<int>(wx), static_cast<int>(wy), s.seed) > 0.72f;
+        const float wx = u * 400, wy = v * 260;
+        const bool lit = art_hash01(static_cast<int>(wx), static_cast<int>(wy), s.seed) > 0.9f;
         if (lit && wx - std::floor(wx) < 0.5f && wy - std::floor(wy) < 0.5f && v > h + 0.01f)
           lc = rgb8(255, 220, 120);
       }
@@ -201,7 +207,7 @@ Rgba scene_pixel(const Scene& s, float u, float v, float px) {
     }
     if (i == s.n_layers - 1) {
       Rgba dc;
-      const float d = deco_sdf(s, l, u, v, dc);
+      const float d = deco_sdf(s, deco_ground, u, v, dc);
       const float da = smooth_edge(d, px);
       if (da > 0) c = mix(c, dc, da);
     }
@@ -464,13 +470,28 @@ void paint_background(int index, int size, uint8_t* rgb) {
   const bool space = index >= 18 && index <= 29;
   const Scene scene = space || index == 17 ? Scene{} : make_scene(index);
   const Space sp = space ? make_space(index) : Space{};
+  // Ridge lines depend on the column only: evaluate them once per column.
+  std::vector<std::array<float, 4>> heights(size);
+  for (int x = 0; x < size; ++x) {
+    for (int i = 0; i < scene.n_layers; ++i) {
+      heights[x][i] = ridge_height(scene.layers[i], (x + 0.5f) * px, scene.seed + 3 + i);
+    }
+  }
+  std::array<float, kDecoCount> deco_ground{};
+  if (scene.n_layers > 0) {
+    const Layer& front = scene.layers[scene.n_layers - 1];
+    for (int i = 0; i < kDecoCount; ++i) {
+      const float x = (i + 0.2f + 0.6f * art_hash01(i, 4, scene.seed)) / kDecoCount;
+      deco_ground[i] = ridge_height(front, x, scene.seed + 3 + scene.n_layers - 1) + 0.01f;
+    }
+  }
   for (int y = 0; y < size; ++y) {
     const float v = (y + 0.5f) * px;
     for (int x = 0; x < size; ++x) {
       const float u = (x + 0.5f) * px;
       const Rgba c = index == 17 ? cave_pixel(u, v, px)
                      : space     ? space_pixel(sp, u, v, px)
-                                 : scene_pixel(scene, u, v, px);
+                                 : scene_pixel(scene, u, v, px, heights[x].data(), deco_ground.data());
       uint8_t* d = rgb + (size_t(y) * size + x) * 3;
       d[0] = static_cast<uint8_t>(std::clamp(c.r, 0.0f, 1.0f) * 255 + 0.5f);
       d[1] = static_cast<uint8_t>(std::clamp(c.g, 0.0f, 1.0f) * 255 + 0.5f);

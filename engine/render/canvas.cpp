@@ -58,7 +58,7 @@ float sd_triangle(float x, float y, float ax, float ay, float bx, float by, floa
   const float s = e0x * e2y - e0y * e2x;
   const float c0 = s * (v0x * e0y - v0y * e0x), c1 = s * (v1x * e1y - v1y * e1x),
               c2 = s * (v2x * e2y - v2y * e2x);
-  const bool inside = c0 <= 0 && c1 <= 0 && c2 <= 0;
+  const bool inside = c0 >= 0 && c1 >= 0 && c2 >= 0;
   return inside ? -std::sqrt(d) : std::sqrt(d);
 }
 
@@ -135,6 +135,12 @@ void blit(FrameView f, const Sprite& s, int x0, int y0) {
   const int xa = std::max(0, -x0), xb = std::min(s.w, f.width - x0);
   if (ya >= yb || xa >= xb) return;
   if (s.opaque) {
+    if (xb - xa == 5) {  // the 64 x 64 observation's tiles: fixed-size copies, inlined
+      for (int y = ya; y < yb; ++y) {
+        std::memcpy(f.pixel(x0 + xa, y0 + y), &s.rgb[(size_t(y) * s.w + xa) * 3], 15);
+      }
+      return;
+    }
     const size_t bytes = size_t(xb - xa) * 3;
     for (int y = ya; y < yb; ++y) {
       std::memcpy(f.pixel(x0 + xa, y0 + y), &s.rgb[(size_t(y) * s.w + xa) * 3], bytes);
@@ -173,22 +179,36 @@ void fill_rect_aa(FrameView f, double x0, double y0, double x1, double y1, uint8
   if (x0 >= x1 || y0 >= y1) return;
   const int ix0 = static_cast<int>(std::floor(x0)), ix1 = static_cast<int>(std::ceil(x1));
   const int iy0 = static_cast<int>(std::floor(y0)), iy1 = static_cast<int>(std::ceil(y1));
+  // Coverage of pixel p by [a, b) in 1/256 steps: integers keep the blend exact and identical
+  // on every machine. Only the first and last pixel of each axis can be partial.
   auto cover = [](int p, double a, double b) {
-    return std::max(0.0, std::min<double>(p + 1, b) - std::max<double>(p, a));
+    const double c = std::min<double>(p + 1, b) - std::max<double>(p, a);
+    return static_cast<int>(std::floor(std::max(0.0, c) * 256 + 0.5));
   };
+  const int cx_first = cover(ix0, x0, x1), cx_last = cover(ix1 - 1, x0, x1);
+  auto blend = [&](uint8_t* d, int c) {
+    d[0] = static_cast<uint8_t>((r * c + d[0] * (256 - c) + 128) >> 8);
+    d[1] = static_cast<uint8_t>((g * c + d[1] * (256 - c) + 128) >> 8);
+    d[2] = static_cast<uint8_t>((b * c + d[2] * (256 - c) + 128) >> 8);
+  };
+  const bool grey = r == g && g == b;
   for (int y = iy0; y < iy1; ++y) {
-    const double cy = cover(y, y0, y1);
-    uint8_t* d = f.pixel(ix0, y);
-    for (int x = ix0; x < ix1; ++x, d += 3) {
-      // Coverage in 1/256 steps keeps the blend in integers (same bytes on every machine).
-      const int c = static_cast<int>(std::lround(cy * cover(x, x0, x1) * 256));
-      if (c >= 256) {
-        d[0] = r, d[1] = g, d[2] = b;
-      } else {
-        d[0] = static_cast<uint8_t>((r * c + d[0] * (256 - c)) >> 8);
-        d[1] = static_cast<uint8_t>((g * c + d[1] * (256 - c)) >> 8);
-        d[2] = static_cast<uint8_t>((b * c + d[2] * (256 - c)) >> 8);
-      }
+    const int cy = (y == iy0 || y == iy1 - 1) ? cover(y, y0, y1) : 256;
+    uint8_t* row = f.pixel(0, y);
+    if (ix1 - ix0 == 1) {
+      blend(row + 3 * ix0, (cx_first * cy + 128) >> 8);
+      continue;
+    }
+    blend(row + 3 * ix0, (cx_first * cy + 128) >> 8);
+    blend(row + 3 * (ix1 - 1), (cx_last * cy + 128) >> 8);
+    uint8_t* d = row + 3 * (ix0 + 1);
+    const int n = ix1 - ix0 - 2;
+    if (cy < 256) {
+      for (int x = 0; x < n; ++x, d += 3) blend(d, cy);
+    } else if (grey) {
+      std::memset(d, r, size_t(n) * 3);
+    } else {
+      for (int x = 0; x < n; ++x, d += 3) d[0] = r, d[1] = g, d[2] = b;
     }
   }
 }

@@ -72,7 +72,9 @@ void paint_ladybug(Canvas& c, int frame) {
   }
   c.outlined([](float u, float v) { return std::max(sd_ellipse(u, v, 0.56f, 0.88f, 0.4f, 0.44f), v - 0.9f); },
              red, black, kLine);
-  c.fill([](float u, float v) { return std::max(std::abs(u - 0.56f) - 0.015f, v - 0.9f); }, black);
+  c.fill([](float u, float v) {
+    return std::max(std::abs(u - 0.56f) - 0.015f, sd_ellipse(u, v, 0.56f, 0.88f, 0.4f, 0.44f));
+  }, black);
   const float spots[4][2] = {{0.4f, 0.62f}, {0.7f, 0.6f}, {0.5f, 0.78f}, {0.8f, 0.78f}};
   for (const auto& p : spots) c.fill([&](float u, float v) { return sd_circle(u, v, p[0], p[1], 0.07f); }, black);
   c.fill([](float u, float v) { return sd_circle(u, v, 0.16f, 0.78f, 0.14f); }, black);
@@ -151,7 +153,7 @@ void paint_agent(Canvas& c, int look, AgentPose pose) {
     float ax, ay, bx, by;
   };
   Limb back_leg{0.4f, 1.74f, 0.4f, 1.93f}, front_leg{0.6f, 1.74f, 0.6f, 1.93f};
-  Limb back_arm{0.34f, 1.5f, 0.28f, 1.66f}, front_arm{0.66f, 1.5f, 0.72f, 1.66f};
+  Limb back_arm{0.3f, 1.5f, 0.22f, 1.66f}, front_arm{0.7f, 1.5f, 0.78f, 1.66f};
   bool climbing = false;
   switch (pose) {
     case AgentPose::Stand: break;
@@ -186,14 +188,14 @@ void paint_agent(Canvas& c, int look, AgentPose pose) {
   const auto limb = [&](const Limb& l, float r, Rgba col) {
     c.outlined([&](float u, float v) { return sd_capsule(u, v, l.ax, l.ay + dy, l.bx, l.by + dy, r); }, col, line, kLine);
   };
-  limb(back_arm, 0.055f, dark);
-  limb(back_leg, 0.07f, dark);
-  c.outlined([&](float u, float v) { return sd_box(u, v, 0.5f, body_y + dy, 0.19f, body_h, 0.08f); }, body, line, kLine);
-  limb(front_leg, 0.07f, body);
-  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.5f, head_y + dy, 0.28f); }, body, line, kLine);
+  limb(back_arm, 0.06f, dark);
+  limb(back_leg, 0.08f, dark);
+  c.outlined([&](float u, float v) { return sd_box(u, v, 0.5f, body_y + dy, 0.23f, body_h, 0.09f); }, body, line, kLine);
+  limb(front_leg, 0.08f, body);
+  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.5f, head_y + dy, 0.31f); }, body, line, kLine);
   // Antenna: the look's one playful detail, and a cue for the facing direction.
-  c.fill([&](float u, float v) { return sd_capsule(u, v, 0.5f, head_y + dy - 0.26f, 0.6f, head_y + dy - 0.4f, 0.022f); }, line);
-  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.61f, head_y + dy - 0.42f, 0.05f); }, shade(body, 1.3f), line, 0.025f);
+  c.fill([&](float u, float v) { return sd_capsule(u, v, 0.5f, head_y + dy - 0.29f, 0.6f, head_y + dy - 0.42f, 0.022f); }, line);
+  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.61f, head_y + dy - 0.44f, 0.055f); }, shade(body, 1.3f), line, 0.025f);
   if (climbing) {
     c.fill([&](float u, float v) { return sd_ellipse(u, v, 0.5f, head_y + dy + 0.05f, 0.16f, 0.12f); }, dark);
   } else {
@@ -201,7 +203,7 @@ void paint_agent(Canvas& c, int look, AgentPose pose) {
     c.fill([&](float u, float v) { return sd_circle(u, v, 0.68f, head_y + dy - 0.02f, 0.06f); }, kPupil);
     c.fill([&](float u, float v) { return sd_capsule(u, v, 0.6f, head_y + dy + 0.14f, 0.72f, head_y + dy + 0.12f, 0.02f); }, line);
   }
-  limb(front_arm, 0.055f, body);
+  limb(front_arm, 0.06f, body);
 }
 
 }  // namespace coinrun
