@@ -9,7 +9,6 @@
 #include <bit>
 #include <exception>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
 #include "env.h"
@@ -122,85 +121,11 @@ class Reader {
   int index_;
 };
 
-// ---- MT19937 internals (the constants of std::mt19937, [rand.predef]) ----------------------
-constexpr int kMtN = 624, kMtM = 397;
-constexpr uint32_t kMtMatrixA = 0x9908B0DFu;
-constexpr uint32_t kMtInitMult = 1812433253u;
-constexpr uint32_t kUpper = 0x80000000u, kLower = 0x7FFFFFFFu;
-
-uint32_t untemper(uint32_t y) {
-  y ^= y >> 18;
-  y ^= (y << 15) & 0xEFC60000u;
-  uint32_t x = y;
-  for (int i = 0; i < 5; ++i) x = y ^ ((x << 7) & 0x9D2C5680u);
-  y = x;
-  for (int i = 0; i < 3; ++i) x = y ^ (x >> 11);
-  return x;
-}
-
-// Inverse of kMtInitMult modulo 2^32 (odd, so it exists), by Newton's iteration.
-constexpr uint32_t inverse_mod_2_32(uint32_t a) {
-  uint32_t x = a;
-  for (int i = 0; i < 5; ++i) x *= 2u - a * x;
-  return x;
-}
-constexpr uint32_t kMtInitMultInv = inverse_mod_2_32(kMtInitMult);
-static_assert(kMtInitMult * kMtInitMultInv == 1u);
-
-// The 624 words before `next` in the generator's sequence, recovered by running the twist
-// x[k+624] = x[k+397] ^ twist(upper(x[k]) | lower(x[k+1])) backwards. The low 31 bits of the
-// oldest word never reach an output and cannot be recovered; they are left 0.
-MtWords previous_words(const MtWords& next) {
-  MtWords p{};
-  auto solve = [&](int j, uint32_t x397) {
-    uint32_t t = next[static_cast<size_t>(j)] ^ x397;
-    const uint32_t odd = t >> 31;  // twist's top bit is set only by the matrix term
-    if (odd) t ^= kMtMatrixA;
-    const uint32_t y = (t << 1) | odd;
-    p[static_cast<size_t>(j)] = (p[static_cast<size_t>(j)] & kLower) | (y & kUpper);
-    if (j + 1 < kMtN) {
-      p[static_cast<size_t>(j + 1)] = (p[static_cast<size_t>(j + 1)] & kUpper) | (y & kLower);
-    }
-  };
-  // Equations j >= 227 involve only `next`; the rest need p[397 + j], complete by then.
-  for (int j = kMtN - 1; j >= kMtN - kMtM; --j) solve(j, next[static_cast<size_t>(j - (kMtN - kMtM))]);
-  for (int j = kMtN - kMtM - 1; j >= 0; --j) solve(j, p[static_cast<size_t>(j + kMtM)]);
-  return p;
-}
-
-// If `next` is the state of std::mt19937(seed) after `draws` < 622 outputs, finds them: the
-// level picker is re-seeded at every reset(seed) and drawn once per episode, and the
-// augmentation stream is never drawn without augmentation, so this turns 2.5 KB into 8 bytes
-// in the common case.
-struct SeedOrigin {
-  uint32_t seed;
-  uint32_t draws;
-};
-constexpr uint32_t kMaxSeededDraws = kMtN - 3;
-
-std::optional<SeedOrigin> find_seed_origin(const MtWords& next) {
-  const MtWords p = previous_words(next);
-  // Seeding fills init[j] = kMtInitMult * (init[j-1] ^ (init[j-1] >> 30)) + j; after k draws
-  // p[t] = init[k + t] for t <= 623 - k, so p[1] and p[2] give k.
-  auto f = [](uint32_t x) { return kMtInitMult * (x ^ (x >> 30)); };
-  const uint32_t k = p[2] - f(p[1]) - 2u;
-  if (k > kMaxSeededDraws) return std::nullopt;
-  uint32_t x = p[1];  // init[k + 1]
-  for (uint32_t j = k + 1; j >= 1; --j) {
-    const uint32_t y = (x - j) * kMtInitMultInv;  // init[j-1] ^ (init[j-1] >> 30)
-    x = y ^ (y >> 30);
-  }
-  std::mt19937 candidate(x);
-  candidate.discard(k);
-  if (mt_next_words(candidate) != next) return std::nullopt;
-  return SeedOrigin{x, k};
-}
-
 enum RngEncoding : uint8_t { kRngSeeded = 0, kRngWords = 1 };
 
 void write_rng(Writer& w, const std::mt19937& gen) {
   const MtWords next = mt_next_words(gen);
-  if (const auto origin = find_seed_origin(next)) {
+  if (const auto origin = mt_seed_origin(next)) {
     w.u8(kRngSeeded);
     w.u32(origin->seed);
     w.u32(origin->draws);
@@ -210,23 +135,26 @@ void write_rng(Writer& w, const std::mt19937& gen) {
   for (uint32_t x : next) w.u32(x);
 }
 
-std::mt19937 read_rng(Reader& r, const char* what) {
+// Reads one RNG record; builds the engine into `out` unless it is null (checking only).
+void read_rng(Reader& r, const char* what, std::mt19937* out) {
   const uint8_t kind = r.u8();
   if (kind == kRngSeeded) {
     const uint32_t seed = r.u32();
     const uint32_t draws = r.u32();
-    if (draws > kMaxSeededDraws) {
+    if (draws > kMtMaxSeededDraws) {
       r.malformed(std::string(what) + " claims " + std::to_string(draws) + " draws (max " +
-                  std::to_string(kMaxSeededDraws) + ")");
+                  std::to_string(kMtMaxSeededDraws) + ")");
     }
-    std::mt19937 g(seed);
-    g.discard(draws);
-    return g;
+    if (out) {
+      out->seed(seed);
+      out->discard(draws);
+    }
+    return;
   }
   if (kind != kRngWords) r.malformed(std::string(what) + " has unknown encoding " + std::to_string(kind));
   MtWords next;
   for (uint32_t& x : next) x = r.u32();
-  return mt_from_next_words(next);
+  if (out) *out = mt_from_next_words(next);
 }
 
 // ---- the level grid, run-length encoded (row-major, y up) -----------------------------------
@@ -415,32 +343,6 @@ const char* to_string(StateErrorKind kind) {
   return "unknown";
 }
 
-MtWords mt_next_words(const std::mt19937& gen) {
-  std::mt19937 copy = gen;
-  MtWords w;
-  for (uint32_t& x : w) x = untemper(static_cast<uint32_t>(copy()));
-  return w;
-}
-
-std::mt19937 mt_from_next_words(const MtWords& words) {
-  // The standard's textual form is the previous 624 words, oldest first
-  // ([rand.eng.mers]). libstdc++ also reads a trailing position, for which 624 means "twist
-  // before the next output"; other libraries stop after 624 words and never see it.
-  const MtWords prev = previous_words(words);
-  std::string text;
-  text.reserve(kMtN * 11 + 4);
-  for (uint32_t x : prev) {
-    text += std::to_string(x);
-    text += ' ';
-  }
-  text += std::to_string(kMtN);
-  std::istringstream in(text);
-  std::mt19937 g;
-  in >> g;
-  if (in.fail()) throw std::logic_error("std::mt19937 refused its own textual state");
-  return g;
-}
-
 // ---- the codec -----------------------------------------------------------------------------
 struct EnvStateCodec::Snapshot {
   std::string game;
@@ -472,8 +374,9 @@ ContinuationOptions options_of(int num_levels, int64_t set_seed, bool high_diffi
   return o;
 }
 
-// Header, checksum and payload; no comparison with any env.
-std::unique_ptr<EnvStateCodec::Snapshot> parse(std::span<const uint8_t> b, int index) {
+// Header, checksum and payload into `snap`; no comparison with any env. The random streams
+// are only rebuilt when `build_rngs` (checking a batch first does not need them).
+void parse(std::span<const uint8_t> b, int index, EnvStateCodec::Snapshot& snap, bool build_rngs) {
   auto fail = [&](StateErrorKind k, const std::string& m) -> StateError { return StateError(k, m, index); };
   const size_t magic_len = std::min(b.size(), kStateMagic.size());
   if (!std::equal(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(magic_len), kStateMagic.begin())) {
@@ -486,16 +389,15 @@ std::unique_ptr<EnvStateCodec::Snapshot> parse(std::span<const uint8_t> b, int i
   }
   Reader r(b, index);
   for (size_t i = 0; i < kStateMagic.size(); ++i) r.u8();
-  auto snap = std::make_unique<EnvStateCodec::Snapshot>();
-  snap->version = r.u16();
-  if (snap->version > kStateFormatVersion) {
+  snap.version = r.u16();
+  if (snap.version > kStateFormatVersion) {
     throw fail(StateErrorKind::NewerVersion,
-               "env state has format version " + std::to_string(snap->version) +
+               "env state has format version " + std::to_string(snap.version) +
                    ", newer than this engine reads (" + std::to_string(kStateFormatVersion) +
                    "): load it with the engine version that saved it, or upgrade");
   }
-  if (snap->version == 0) throw fail(StateErrorKind::Corrupted, "env state has format version 0");
-  snap->engine_id = r.u16();
+  if (snap.version == 0) throw fail(StateErrorKind::Corrupted, "env state has format version 0");
+  snap.engine_id = r.u16();
   const uint32_t total = r.u32();
   if (b.size() < total) {
     throw fail(StateErrorKind::Truncated, "env state is truncated: its header says " +
@@ -516,26 +418,34 @@ std::unique_ptr<EnvStateCodec::Snapshot> parse(std::span<const uint8_t> b, int i
   Reader p(b.first(body), index);
   for (size_t i = 0; i < kFixedHeaderBytes; ++i) p.u8();
   const uint8_t name_len = p.u8();
-  for (uint8_t i = 0; i < name_len; ++i) snap->game.push_back(static_cast<char>(p.u8()));
-  snap->options = read_options(p);
+  snap.game.clear();
+  for (uint8_t i = 0; i < name_len; ++i) snap.game.push_back(static_cast<char>(p.u8()));
+  snap.options = read_options(p);
   const uint8_t flags = p.u8();
   if (flags & ~(kFlagFirstEpisode | kFlagAwaitingReset)) p.malformed("unknown env flags");
-  snap->first_episode = flags & kFlagFirstEpisode;
-  snap->awaiting_reset = flags & kFlagAwaitingReset;
-  snap->episode_return = p.f32();
-  snap->episode_length = p.i32();
-  snap->sampler_gen = read_rng(p, "the level picker");
-  snap->aug_gen = read_rng(p, "the augmentation stream");
-  read_game_state(p, snap->state);
+  snap.first_episode = flags & kFlagFirstEpisode;
+  snap.awaiting_reset = flags & kFlagAwaitingReset;
+  snap.episode_return = p.f32();
+  snap.episode_length = p.i32();
+  read_rng(p, "the level picker", build_rngs ? &snap.sampler_gen : nullptr);
+  read_rng(p, "the augmentation stream", build_rngs ? &snap.aug_gen : nullptr);
+  read_game_state(p, snap.state);
   if (p.remaining() != 0) p.malformed(std::to_string(p.remaining()) + " unread bytes");
-  snap->bytes = total;
-  return snap;
+  snap.bytes = total;
+}
+
+// One decoded state per thread, reused: a GameState is 38 KB, and allocating one per env
+// and per call showed up as page faults in the 64-env figures.
+EnvStateCodec::Snapshot& scratch_snapshot() {
+  thread_local std::unique_ptr<EnvStateCodec::Snapshot> snap;
+  if (!snap) snap = std::make_unique<EnvStateCodec::Snapshot>();
+  return *snap;
 }
 
 }  // namespace
 
 std::vector<uint8_t> EnvStateCodec::encode(const Env& e) {
-  Writer w(1024);
+  Writer w(1536 + 120 * static_cast<size_t>(e.state_.num_monsters));
   for (uint8_t c : kStateMagic) w.u8(c);
   w.u16(kStateFormatVersion);
   const GameInfo& info = e.game_->info();
@@ -559,20 +469,21 @@ std::vector<uint8_t> EnvStateCodec::encode(const Env& e) {
   return out;
 }
 
-std::unique_ptr<EnvStateCodec::Snapshot> EnvStateCodec::decode(std::span<const uint8_t> bytes,
-                                                               const Env& target, int index) {
-  auto snap = parse(bytes, index);
+EnvStateCodec::Snapshot& EnvStateCodec::decode(std::span<const uint8_t> bytes, const Env& target,
+                                               int index, bool build_rngs) {
+  Snapshot& snap = scratch_snapshot();
+  parse(bytes, index, snap, build_rngs);
   const GameInfo& info = target.game_->info();
-  if (snap->game != info.name || snap->engine_id != info.engine_id) {
+  if (snap.game != info.name || snap.engine_id != info.engine_id) {
     throw StateError(StateErrorKind::WrongGame,
-                     "env state is for game '" + snap->game + "' (" +
-                         std::to_string(snap->engine_id) + "), this env plays '" +
+                     "env state is for game '" + snap.game + "' (" +
+                         std::to_string(snap.engine_id) + "), this env plays '" +
                          std::string(info.name) + "' (" + std::to_string(info.engine_id) + ")",
                      index);
   }
   const ContinuationOptions here = options_of(target.num_levels_, target.set_seed_,
                                               target.high_difficulty_, target.render_, target.autoreset_);
-  const std::string diff = differences(snap->options, here);
+  const std::string diff = differences(snap.options, here);
   if (!diff.empty()) {
     throw StateError(StateErrorKind::Mismatch,
                      "env state was saved with other options: " + diff +
@@ -582,7 +493,13 @@ std::unique_ptr<EnvStateCodec::Snapshot> EnvStateCodec::decode(std::span<const u
   return snap;
 }
 
-void EnvStateCodec::apply(Env& e, const Snapshot& s) noexcept {
+void EnvStateCodec::check(std::span<const uint8_t> bytes, const Env& target, int index) {
+  decode(bytes, target, index, false);
+}
+
+void EnvStateCodec::load(Env& e, std::span<const uint8_t> bytes, int index) {
+  const Snapshot& s = decode(bytes, e, index, true);
+  // Nothing below can fail.
   e.state_ = s.state;
   e.sampler_.rng().engine() = s.sampler_gen;
   e.aug_rng_.engine() = s.aug_gen;
@@ -603,7 +520,9 @@ void EnvStateCodec::observe_without_advancing(Env& e, uint8_t* dst) {
 }
 
 StateSummary describe_state(std::span<const uint8_t> bytes) {
-  const auto s = parse(bytes, -1);
+  EnvStateCodec::Snapshot& snap = scratch_snapshot();
+  parse(bytes, -1, snap, false);
+  const EnvStateCodec::Snapshot* s = &snap;
   StateSummary out;
   out.format_version = s->version;
   out.game = s->game;
@@ -622,10 +541,7 @@ StateSummary describe_state(std::span<const uint8_t> bytes) {
 // ---- Env and EnvPool entry points (declared in env.h / env_pool.h) -------------------------
 std::vector<uint8_t> Env::save_state() const { return EnvStateCodec::encode(*this); }
 
-void Env::load_state(std::span<const uint8_t> bytes) {
-  const auto snap = EnvStateCodec::decode(bytes, *this);
-  EnvStateCodec::apply(*this, *snap);
-}
+void Env::load_state(std::span<const uint8_t> bytes) { EnvStateCodec::load(*this, bytes); }
 
 namespace {
 
@@ -675,15 +591,13 @@ void EnvPool::set_states(std::span<const std::vector<uint8_t>> states,
   const int n = static_cast<int>(states.size());
   auto id_of = [&](int j) { return env_ids.empty() ? j : env_ids[static_cast<size_t>(j)]; };
 
-  // Phase 1: decode and check every state. Workers never throw across the pool; the first
-  // failure by position is re-thrown afterwards, before any env has changed.
-  std::vector<std::unique_ptr<EnvStateCodec::Snapshot>> snaps(static_cast<size_t>(n));
+  // Phase 1: check every state. Workers never throw across the pool; the first failure by
+  // position is re-thrown afterwards, before any env has changed.
   std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
     for (int j = begin; j < end; ++j) {
       try {
-        snaps[static_cast<size_t>(j)] =
-            EnvStateCodec::decode(states[static_cast<size_t>(j)], env(id_of(j)), j);
+        EnvStateCodec::check(states[static_cast<size_t>(j)], env(id_of(j)), j);
       } catch (...) {
         errors[static_cast<size_t>(j)] = std::current_exception();
       }
@@ -693,12 +607,12 @@ void EnvPool::set_states(std::span<const std::vector<uint8_t>> states,
     if (e) std::rethrow_exception(e);
   }
 
-  // Phase 2: nothing below can fail.
+  // Phase 2: the same bytes against the same envs, so the loads cannot fail now.
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
     for (int j = begin; j < end; ++j) {
       const int i = id_of(j);
       Env& e = env(i);
-      EnvStateCodec::apply(e, *snaps[static_cast<size_t>(j)]);
+      EnvStateCodec::load(e, states[static_cast<size_t>(j)], j);
       if (out.obs) EnvStateCodec::observe_without_advancing(e, out.obs + static_cast<size_t>(i) * out.obs_env_stride);
       if (out.reward) out.reward[i] = 0;
       if (out.terminated) out.terminated[i] = 0;

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -77,24 +78,39 @@ StateSummary describe_state(std::span<const uint8_t> bytes);
 // outputs alone, so it does not depend on how a standard library lays out the engine.
 using MtWords = std::array<uint32_t, 624>;
 MtWords mt_next_words(const std::mt19937& gen);
-// Builds an engine whose next outputs are the tempering of `words`, going through the
-// standard textual form (the previous 624 words), recovered by inverting the twist.
+// Builds an engine whose next outputs are the tempering of `words`: the previous 624 words,
+// recovered by inverting the twist, are handed to std::mt19937::seed(seed_seq&).
 std::mt19937 mt_from_next_words(const MtWords& words);
+// If `next_words` is std::mt19937(seed) after at most kMtMaxSeededDraws outputs, returns the
+// seed and the count (found by running the seeding recurrence backwards, then checked). The
+// level picker is re-seeded at reset(seed) and drawn once per episode, and the augmentation
+// stream is never drawn without augmentation: in the common case 2.5 KB become 8 bytes.
+struct MtSeedOrigin {
+  uint32_t seed;
+  uint32_t draws;
+};
+inline constexpr uint32_t kMtMaxSeededDraws = 621;
+std::optional<MtSeedOrigin> mt_seed_origin(const MtWords& next_words);
 
-// Friend of Env (and used by EnvPool): the codec and the two-phase restore (decode and check
-// everything first, then apply without any failure path).
+// Friend of Env (and used by EnvPool): the codec. A load decodes and checks everything
+// first and only then assigns, so a refused state leaves the env untouched.
 class EnvStateCodec {
  public:
-  struct Snapshot;  // a decoded, validated state (defined in env_state.cpp)
+  struct Snapshot;  // a decoded state (env_state.cpp)
 
   static std::vector<uint8_t> encode(const Env& env);
-  // Throws StateError; `index` is reported in the error (batch position, or -1).
-  static std::unique_ptr<Snapshot> decode(std::span<const uint8_t> bytes, const Env& target,
-                                          int index = -1);
-  static void apply(Env& env, const Snapshot& snap) noexcept;
+  // Checks `bytes` against `target` without changing anything. Throws StateError, whose
+  // index() is `index` (the position in a batch, or -1).
+  static void check(std::span<const uint8_t> bytes, const Env& target, int index = -1);
+  // Checks, then restores. Does not draw an observation.
+  static void load(Env& env, std::span<const uint8_t> bytes, int index = -1);
   // Draws the current observation into `dst` without advancing the augmentation stream, so
   // that the next step's frame is the one the saved run drew.
   static void observe_without_advancing(Env& env, uint8_t* dst);
+
+ private:
+  static Snapshot& decode(std::span<const uint8_t> bytes, const Env& target, int index,
+                          bool build_rngs);
 };
 
 }  // namespace coinrun
