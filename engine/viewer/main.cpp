@@ -167,6 +167,8 @@ int run(QApplication& app) {
       {"env", "Env index to watch.", "I", "0"},
       {"list", "With --attach: print the sessions as JSON and exit."},
       {"frames", "Quit after showing N frames (with the window; for tests and exports).", "N"},
+      {"window-shot", "With --frames: save a grab of the whole window to FILE.png at the end.",
+       "FILE"},
   });
   p.process(app);
   if (!p.positionalArguments().isEmpty()) {
@@ -195,7 +197,7 @@ int run(QApplication& app) {
   const double fps = static_cast<double>(parse_int("fps", p.value("fps"), 1, 60));
 
   cv::MainWindow w(opts, level, fps);
-  w.resize(side, side + 60);  // room for the menu and status bars
+  w.set_view_side(side);
   if (p.isSet("agent-view")) w.set_view_mode(cv::ViewMode::AgentView);
   if (p.isSet("save-episode")) w.set_save_episode_path(p.value("save-episode"));
   if (p.isSet("export-frames")) w.start_video(p.value("export-frames"));
@@ -223,6 +225,7 @@ int run(QApplication& app) {
   if (!headless) {
     if (p.isSet("frames")) {
       w.quit_after_frames(static_cast<int>(parse_int("frames", p.value("frames"), 1, 1'000'000)));
+      if (p.isSet("window-shot")) w.set_window_shot_path(p.value("window-shot"));
     }
     if (p.isSet("attach")) {
       std::optional<uint64_t> session;
@@ -232,6 +235,7 @@ int run(QApplication& app) {
     }
     w.show();
     const int rc = app.exec();
+    if (p.isSet("frames")) std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(w.status_text()));
     if (w.video_active()) std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(w.stop_video()));
     return rc;
   }

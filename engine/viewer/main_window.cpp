@@ -7,6 +7,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <cstdio>
+#include <cmath>
 #include <cstring>
 
 #include "core/game_registry.h"
@@ -35,7 +37,12 @@ MainWindow::MainWindow(PoolOptions opts, std::optional<uint32_t> level, double f
   setCentralWidget(view_);
   statusBar()->addWidget(status_, 1);
   build_menus();
-  connect(&timer_, &QTimer::timeout, this, &MainWindow::on_tick);
+  timer_.setSingleShot(true);
+  timer_.setTimerType(Qt::PreciseTimer);
+  connect(&timer_, &QTimer::timeout, this, [this] {
+    on_tick();
+    if (mode_ != Mode::Attach && !(mode_ == Mode::Replay && verdict_.finished)) schedule_tick();
+  });
   connect(view_, &GameView::end_episode_requested, this, [this] {
     if (mode_ == Mode::Play) {
       loop_.new_episode();
@@ -140,10 +147,13 @@ void MainWindow::build_menus() {
 
 void MainWindow::set_fps(double fps) {
   fps_ = std::clamp(fps, 1.0, kMaxFps);
-  timer_.setTimerType(Qt::PreciseTimer);
-  timer_.setInterval(static_cast<int>(1000.0 / fps_));
-  if (mode_ != Mode::Attach) timer_.start();
+  next_tick_ms_ = static_cast<double>(clock_.elapsed());
+  if (mode_ != Mode::Attach) schedule_tick();
   if (spectator_) spectator_->set_fps(fps_);
+}
+
+void MainWindow::set_view_side(int side) {
+  resize(side, side + menuBar()->sizeHint().height() + statusBar()->sizeHint().height());
 }
 
 void MainWindow::set_view_mode(ViewMode m) {
@@ -167,7 +177,8 @@ void MainWindow::start_play(PoolOptions opts, std::optional<uint32_t> level) {
   high_difficulty_action_->setChecked(loop_.options().high_difficulty);
   vel_info_action_->setChecked(resolve_paint_vel_info(loop_.options()));
   message_.clear();
-  timer_.start();
+  next_tick_ms_ = static_cast<double>(clock_.elapsed());
+  schedule_tick();
   refresh_frame();
 }
 
@@ -180,11 +191,22 @@ void MainWindow::start_replay(const EpisodeRecord& rec) {
   loop_.reset_options(rec.options, rec.level_seed);
   loop_.set_zoom(rec.zoom);
   message_.clear();
-  timer_.start();
+  next_tick_ms_ = static_cast<double>(clock_.elapsed());
+  schedule_tick();
   refresh_frame();
 }
 
 void MainWindow::tick_once() { on_tick(); }
+
+void MainWindow::schedule_tick() {
+  // Deadlines on a fixed grid (start + n * period) rather than a repeating integer-ms
+  // interval: 60 fps stays 60.0, not 62.5, and a late tick does not shift all later ones.
+  const double period = 1000.0 / fps_;
+  const double now = static_cast<double>(clock_.elapsed());
+  next_tick_ms_ += period;
+  if (next_tick_ms_ < now - period) next_tick_ms_ = now;  // fell far behind: no burst
+  timer_.start(static_cast<int>(std::max(0.0, std::round(next_tick_ms_ - now))));
+}
 
 void MainWindow::step_with(int action) {
   after_play_tick(loop_.tick(action));
@@ -296,7 +318,15 @@ void MainWindow::refresh_frame() {
 
 void MainWindow::note_frame_time() {
   if (frames_left_ > 0 && --frames_left_ == 0) {
-    QMetaObject::invokeMethod(qApp, &QCoreApplication::quit, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+          if (!window_shot_path_.isEmpty() && !grab().save(window_shot_path_, "PNG")) {
+            std::fprintf(stderr, "coinrun-viewer: cannot write %s\n", qPrintable(window_shot_path_));
+          }
+          QCoreApplication::quit();
+        },
+        Qt::QueuedConnection);
   }
   const qint64 now = clock_.elapsed();
   frame_times_ms_.push_back(now);

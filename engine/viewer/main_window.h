@@ -60,6 +60,8 @@ class MainWindow : public QMainWindow {
   void show_spectator_frame(const SpectatorFrame& f);
 
   void set_fps(double fps);
+  // Sizes the window so that the picture area is side x side.
+  void set_view_side(int side);
   void set_view_mode(ViewMode m);
   void set_save_episode_path(const QString& path) { save_episode_path_ = path; }
   // Starts exporting every shown frame as PNGs into `dir` (video export, R key).
@@ -68,6 +70,8 @@ class MainWindow : public QMainWindow {
   bool video_active() const { return video_.active(); }
   // Closes the application once `n` more frames have been shown (tests, scripted exports).
   void quit_after_frames(int n) { frames_left_ = n; }
+  // Saves a grab of the whole window (menus, picture, status line) when it quits that way.
+  void set_window_shot_path(const QString& path) { window_shot_path_ = path; }
 
   GameView* view() const { return view_; }
   const PlayLoop& loop() const { return loop_; }
@@ -78,6 +82,7 @@ class MainWindow : public QMainWindow {
  private:
   void build_menus();
   void on_tick();
+  void schedule_tick();
   void after_play_tick(const StepResult& r);
   void refresh_frame();
   void render_local(int side);
@@ -107,6 +112,7 @@ class MainWindow : public QMainWindow {
   QImage frame_;              // the last picture drawn (wraps rgb_ or a spectator frame)
   std::deque<qint64> frame_times_ms_;
   QElapsedTimer clock_;
+  double next_tick_ms_ = 0;  // deadline of the next tick on clock_
   QString message_;  // transient note in the status line (errors, saved files)
 
   // Replay
@@ -125,6 +131,7 @@ class MainWindow : public QMainWindow {
   VideoExporter video_;
   QString save_episode_path_;
   int frames_left_ = -1;  // -1: never quit by itself
+  QString window_shot_path_;
 
   QActionGroup* game_group_ = nullptr;
   QAction* high_difficulty_action_ = nullptr;

@@ -13,6 +13,8 @@ constexpr int kProtocolMajor = 1;
 constexpr int kProtocolMinor = 0;
 // After an error the worker retries at this pace instead of its frame rate.
 constexpr std::chrono::milliseconds kRetryDelay{500};
+// At most this fraction of wall time is spent waiting for renders (see SpectatorWorker::run).
+constexpr double kMaxEngineShare = 0.05;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
@@ -217,10 +219,15 @@ void SpectatorWorker::run(std::stop_token stop) {
     try {
       if (!client) client = std::make_unique<SpectatorClient>(endpoint_, kSpectatorTimeout);
       const int side = side_.load();
+      const auto t0 = Clock::now();
       client->render(session_, env_, side, side, frame);
+      const std::chrono::duration<double> round_trip = Clock::now() - t0;
       on_frame_(frame);
       const double fps = std::max(1.0, fps_.load());
-      next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps));
+      // The engine renders on its request thread, between the session's steps: cap our
+      // share of that thread so that watching never costs the session more than a few %.
+      const double period = std::max(1.0 / fps, round_trip.count() / kMaxEngineShare);
+      next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period));
       // Never try to catch up after a stall: that would burst requests at the engine.
       if (next < Clock::now()) next = Clock::now();
       sleep_until(next);

@@ -73,7 +73,8 @@ class SpectatorClient {
 
 // Pulls frames of one (session, env) on its own thread at a steady rate and hands each to
 // `on_frame` (called on the worker thread; the receiver must copy or queue it). Only one
-// request is in flight at a time, so a slow engine slows the spectator, never the reverse.
+// request is in flight at a time, so a slow engine slows the spectator, never the reverse,
+// and the frame rate drops below `fps` if renders take more than 5 % of wall time.
 class SpectatorWorker {
  public:
   using FrameCallback = std::function<void(const SpectatorFrame&)>;

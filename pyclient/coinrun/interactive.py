@@ -31,7 +31,7 @@ class ViewerNotFound(RuntimeError):
 def find_viewer() -> Path:
     """Path of the viewer binary.
 
-    Search order: ``$COINRUN_VIEWER``; ``coinrun/_bin/coinrun-viewer`` in the installed
+    Search order: ``$COINRUN_VIEWER``; ``coinrun/bin/coinrun-viewer`` in the installed
     package; ``<repo>/build/coinrun-viewer`` and ``<repo>/build-viewer/coinrun-viewer`` in a
     checkout; ``coinrun-viewer`` on ``PATH``.
     """
@@ -43,7 +43,8 @@ def find_viewer() -> Path:
         raise ViewerNotFound(f"COINRUN_VIEWER={env} is not an executable file; unset it or fix the path")
     here = Path(__file__).resolve().parent
     repo = here.parent.parent
-    for c in (here / "_bin" / VIEWER_NAME, repo / "build" / VIEWER_NAME, repo / "build-viewer" / VIEWER_NAME):
+    installed = (here / "bin" / VIEWER_NAME, here / "_bin" / VIEWER_NAME)
+    for c in (*installed, repo / "build" / VIEWER_NAME, repo / "build-viewer" / VIEWER_NAME):
         if c.is_file() and os.access(c, os.X_OK):
             return c
     on_path = shutil.which(VIEWER_NAME)

@@ -19,10 +19,6 @@ from pathlib import Path
 import imageio.v3 as iio
 import numpy as np
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "pyclient"))
-
 from coinrun.interactive import ViewerNotFound, build_parser, find_viewer, viewer_args
 from coinrun.recording import (
     EpisodeFileError,
@@ -31,11 +27,14 @@ from coinrun.recording import (
     EpisodeResult,
 )
 
+REPO = Path(__file__).resolve().parents[2]  # conftest.py puts REPO/pyclient on sys.path
+
 try:
     VIEWER: Path | None = find_viewer()
 except ViewerNotFound:
     VIEWER = None
-needs_viewer = pytest.mark.skipif(VIEWER is None, reason="no coinrun-viewer (needs Qt 6): build it or set COINRUN_VIEWER")
+needs_viewer = pytest.mark.skipif(VIEWER is None,
+                                  reason="no coinrun-viewer (needs Qt 6): build it or set COINRUN_VIEWER")
 
 # Qt wants a private runtime directory; give it one instead of a warning on every run.
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
@@ -259,7 +258,10 @@ def _engine_binary() -> Path | None:
     cands = [Path(os.environ["COINRUN_ENGINE"])] if os.environ.get("COINRUN_ENGINE") else []
     cands += [REPO / d / "coinrun-engine" for d in ("build", "build-viewer")]
     for c in cands:
-        if c.is_file() and "serve" in subprocess.run([str(c), "--help"], check=False, capture_output=True, text=True).stdout:
+        if not c.is_file():
+            continue
+        usage = subprocess.run([str(c), "--help"], check=False, capture_output=True, text=True, timeout=10)
+        if "serve" in usage.stdout:
             return c
     return None
 
