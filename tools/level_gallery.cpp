@@ -3,6 +3,7 @@
 //   level_gallery --game standard --seeds 0-11 --size 512 --out docs/img/gallery_standard.png
 //   options: --high (high difficulty)  --cols N  --steps N (random actions after spawn)
 //            --action-seed S  --hold ACTION (repeat one action instead of random ones)
+//            --run (run right, jumping every 7 ticks, instead of random actions)
 //            --vel (draw the velocity squares)  --zoom Z
 //            --scale N (enlarge each frame N times, nearest neighbour: for 64 x 64 sheets)
 //   level_gallery --sprites --size 40 --out docs/img/sprites.png      (the whole atlas)
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
   std::string game_name = "standard", seeds_spec = "0-11", out;
   int size = 512, cols = 4, steps = 0, hold = -1, scale = 1;
   uint32_t action_seed = 1;
-  bool high = false, vel = false, sprites = false, backgrounds = false;
+  bool high = false, vel = false, sprites = false, backgrounds = false, run = false;
   float zoom = 0;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
       else if (a == "--scale") scale = std::stoi(next());
       else if (a == "--high") high = true;
       else if (a == "--vel") vel = true;
+      else if (a == "--run") run = true;
       else if (a == "--sprites") sprites = true;
       else if (a == "--backgrounds") backgrounds = true;
       else if (a == "--out") out = next();
@@ -190,7 +192,8 @@ int main(int argc, char** argv) {
       for (int t = 0; t < steps && !s.level_over; ++t) {
         s.clock += 1;
         s.age += 1;
-        game->step(s, hold >= 0 ? hold : actions.randn(kNumActions));
+        const int action = run ? (t % 7 == 3 ? 4 : 1) : hold >= 0 ? hold : actions.randn(kNumActions);
+        game->step(s, action);
       }
       FrameView f = FrameView::packed(frame.data(), size, size);
       game->draw(s, f);
