@@ -165,6 +165,9 @@ TEST(MazeLevel, HighDifficultySkipsTheDraw) {
     const MazeLayout m = generate_maze(normal, false, g);
     EXPECT_EQ(m.difficulty, 1 + static_cast<int>(r0 % 4));
     EXPECT_EQ(m.size, 2 * (static_cast<int>(r1 % 3) + 3 * (m.difficulty - 1) + 1) + 1);
+    // Every room but the first is joined by one opened link, three carved cells each.
+    const int rooms_per_side = (m.size + 1) / 2;
+    EXPECT_EQ(m.carved_count, 3 * (rooms_per_side * rooms_per_side - 1));
   }
 }
 
