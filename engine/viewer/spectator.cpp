@@ -13,6 +13,8 @@ constexpr int kProtocolMajor = 1;
 constexpr int kProtocolMinor = 0;
 // After an error the worker retries at this pace instead of its frame rate.
 constexpr std::chrono::milliseconds kRetryDelay{500};
+// Waits are cut into slices this long to notice a stop request.
+constexpr std::chrono::milliseconds kPollSlice{50};
 // At most this fraction of wall time is spent waiting for renders (see SpectatorWorker::run).
 constexpr double kMaxEngineShare = 0.05;
 
@@ -62,8 +64,13 @@ struct SpectatorClient::Reply {
   const msgpack::object& map() const { return handle.get(); }
 };
 
-SpectatorClient::SpectatorClient(std::string endpoint, std::chrono::milliseconds timeout)
-    : endpoint_(std::move(endpoint)), timeout_(timeout), ctx_(1), sock_(ctx_, zmq::socket_type::dealer) {
+SpectatorClient::SpectatorClient(std::string endpoint, std::chrono::milliseconds timeout,
+                                 std::stop_token stop)
+    : endpoint_(std::move(endpoint)),
+      timeout_(timeout),
+      ctx_(1),
+      sock_(ctx_, zmq::socket_type::dealer),
+      stop_(std::move(stop)) {
   sock_.set(zmq::sockopt::linger, 0);
   try {
     sock_.connect(endpoint_);
@@ -101,13 +108,15 @@ SpectatorClient::Reply SpectatorClient::request(const std::string& type,
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
+    if (stop_.stop_requested()) throw SpectatorError("CANCELLED", "stopped");
     zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
-    if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
+    if (left.count() <= 0) {
       throw SpectatorError("TIMEOUT", "no reply to '" + type + "' from the engine at " +
                                           endpoint_ + " within " +
                                           std::to_string(timeout_.count()) +
                                           " ms: is coinrun-engine serving there?");
     }
+    if (zmq::poll(&item, 1, std::min(left, kPollSlice)) == 0) continue;
     Reply reply;
     std::vector<zmq::message_t> frames;
     const auto n = zmq::recv_multipart(sock_, std::back_inserter(frames));
@@ -217,7 +226,7 @@ void SpectatorWorker::run(std::stop_token stop) {
   auto next = Clock::now();
   while (!stop.stop_requested()) {
     try {
-      if (!client) client = std::make_unique<SpectatorClient>(endpoint_, kSpectatorTimeout);
+      if (!client) client = std::make_unique<SpectatorClient>(endpoint_, kSpectatorTimeout, stop);
       const int side = side_.load();
       const auto t0 = Clock::now();
       client->render(session_, env_, side, side, frame);
@@ -232,6 +241,7 @@ void SpectatorWorker::run(std::stop_token stop) {
       if (next < Clock::now()) next = Clock::now();
       sleep_until(next);
     } catch (const SpectatorError& e) {
+      if (stop.stop_requested()) break;
       on_error_(e.what());
       client.reset();  // a fresh socket drops whatever the old one still had queued
       sleep_until(Clock::now() + kRetryDelay);

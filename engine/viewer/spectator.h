@@ -49,7 +49,10 @@ class SpectatorClient {
  public:
   // Connects (lazily, as ZeroMQ does) and sends `hello`; throws SpectatorError if the
   // engine does not answer within `timeout` or speaks another protocol major.
-  SpectatorClient(std::string endpoint, std::chrono::milliseconds timeout);
+  // Waits give up early (SpectatorError "CANCELLED") once `stop` is requested, so that
+  // closing the window or switching envs never waits for a slow engine's timeout.
+  SpectatorClient(std::string endpoint, std::chrono::milliseconds timeout,
+                  std::stop_token stop = {});
 
   std::vector<SessionInfo> list_sessions();
   // Renders env `env` of `session` at width x height into `out` (its buffer is reused).
@@ -69,6 +72,7 @@ class SpectatorClient {
   zmq::socket_t sock_;
   uint64_t next_id_ = 1;
   std::string engine_version_;
+  std::stop_token stop_;
 };
 
 // Pulls frames of one (session, env) on its own thread at a steady rate and hands each to
