@@ -341,11 +341,12 @@ def test_attach_to_nothing_is_a_timely_error(tmp_path: Path) -> None:
 
 
 @needs_engine
-def test_episode_recorder_files_replay_exactly(engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("autoreset", ["same_step", "next_step"])
+def test_episode_recorder_files_replay_exactly(engine, tmp_path: Path, autoreset: str) -> None:
     import coinrun
 
-    envs = coinrun.make_vec("coinrun/RandomMazes-v0", num_envs=2,
-                            address=engine.endpoint, seed=2, num_levels=20)
+    envs = coinrun.make_vec("coinrun/RandomMazes-v0", num_envs=2, address=engine.endpoint, seed=2,
+                            num_levels=20, autoreset_mode=autoreset)
     try:
         rec = EpisodeRecorder(envs, tmp_path / "eps", max_episodes=3)
         _, infos = envs.reset()
