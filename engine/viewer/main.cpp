@@ -40,7 +40,10 @@ int64_t parse_int(const QString& name, const QString& text, int64_t lo, int64_t 
 uint64_t parse_session(const QString& text) {
   bool ok = false;
   const qulonglong v = text.toULongLong(&ok);
-  if (!ok) throw UsageError("--session must be a session id (see --list), got '" + text.toStdString() + "'");
+  if (!ok) {
+    throw UsageError("--session must be a session id (see --list), got '" +
+                     text.toStdString() + "'");
+  }
   return v;
 }
 
@@ -235,7 +238,9 @@ int run(QApplication& app) {
     }
     w.show();
     const int rc = app.exec();
-    if (p.isSet("frames")) std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(w.status_text()));
+    if (p.isSet("frames")) {
+      std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(w.status_text()));
+    }
     if (w.video_active()) std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(w.stop_video()));
     return rc;
   }

@@ -322,7 +322,8 @@ void MainWindow::note_frame_time() {
         this,
         [this] {
           if (!window_shot_path_.isEmpty() && !grab().save(window_shot_path_, "PNG")) {
-            std::fprintf(stderr, "coinrun-viewer: cannot write %s\n", qPrintable(window_shot_path_));
+            std::fprintf(stderr, "coinrun-viewer: cannot write %s\n",
+                         qPrintable(window_shot_path_));
           }
           QCoreApplication::quit();
         },
