@@ -127,7 +127,8 @@ struct Sprite {
   bool opaque = false;
   std::vector<uint8_t> rgb;        // w * h * 3
   std::vector<uint8_t> inv_alpha;  // w * h
-  std::vector<uint8_t> row_lo, row_hi;  // per row, the non-transparent column range [lo, hi)
+  std::vector<uint16_t> row_lo, row_hi;  // per row, the non-transparent column range [lo, hi)
+  std::vector<uint8_t> row_opaque;        // per row: every pixel of [lo, hi) is opaque
 };
 
 // Resamples a canvas to w x h pixels (box filter when shrinking, linear when enlarging) and

@@ -20,7 +20,8 @@ constexpr int kWalkFrameTicks = 5;  // §7.4, §7.5: walk/climb and walker frame
 constexpr uint8_t kMazeBg = 30, kMazeWall = 150;             // §7.10
 constexpr uint8_t kMazeAgent[3] = {0, 255, 199};             // §7.10 teal
 constexpr uint8_t kMazeCoin[3] = {255, 255, 0};              // §7.10 yellow
-constexpr int kMaxFrameDim = 1 << 14;  // bound on frame sizes this renderer accepts
+constexpr int kMaxFrameDim = 1 << 14;
+constexpr int kObsTile = 5;  // §7.2: tile size of the 64 x 64 observation (k = zoom = 5)  // bound on frame sizes this renderer accepts
 
 inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
 
@@ -139,15 +140,28 @@ void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& ce
   const int theme = s.cosmetics.ground_theme % kNumGroundThemes;
   const int phase = floor_mod(s.clock, kLavaPhases);  // §7.7: shift frac(0.1 T) of a tile
   const auto& cells_ = s.grid.cells();
+  // At an integer k every tile has the same size: resolve the sprite set once.
+  bool uniform = true;
+  for (int x = xr.lo; x <= xr.hi; ++x) uniform = uniform && col[x + 1] - col[x] == col[xr.lo + 1] - col[xr.lo];
+  for (int y = yr.lo; y <= yr.hi; ++y) uniform = uniform && row[y] - row[y + 1] == row[yr.lo] - row[yr.lo + 1];
+  const SpriteSet* fixed = uniform ? &cells.get(col[xr.lo + 1] - col[xr.lo], row[yr.lo] - row[yr.lo + 1]) : nullptr;
   // §7.3: bottom row first, left to right.
   for (int y = yr.lo; y <= yr.hi; ++y) {
     const int top = row[y + 1], h = row[y] - row[y + 1];
+    const bool rows_inside = top >= 0 && top + h <= f.height;
     const Tile* line = &cells_[size_t(y) * kGridSize];
     for (int x = xr.lo; x <= xr.hi; ++x) {
       const int idx = atlas.tile_sprite(static_cast<uint8_t>(line[x]), theme, phase);
       if (idx < 0) continue;
       const int w = col[x + 1] - col[x];
-      blit(f, cells.get(w, h)[idx], col[x], top);
+      const Sprite& sp = fixed ? (*fixed)[idx] : cells.get(w, h)[idx];
+      if (sp.opaque && w == kObsTile && rows_inside && col[x] >= 0 && col[x] + w <= f.width) {
+        // The common case at 64 x 64: an opaque 5 x 5 tile fully inside the frame.
+        const uint8_t* src = sp.rgb.data();
+        for (int r = 0; r < h; ++r, src += 3 * kObsTile) std::memcpy(f.pixel(col[x], top + r), src, 3 * kObsTile);
+        continue;
+      }
+      blit(f, sp, col[x], top);
     }
   }
 }

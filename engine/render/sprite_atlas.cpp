@@ -23,8 +23,8 @@ Sprite mirrored(const Sprite& s) {
       m.inv_alpha[dst] = s.inv_alpha[src];
     }
     if (s.row_hi[y] > s.row_lo[y]) {
-      m.row_lo[y] = static_cast<uint8_t>(s.w - s.row_hi[y]);
-      m.row_hi[y] = static_cast<uint8_t>(s.w - s.row_lo[y]);
+      m.row_lo[y] = static_cast<uint16_t>(s.w - s.row_hi[y]);
+      m.row_hi[y] = static_cast<uint16_t>(s.w - s.row_lo[y]);
     }
   }
   return m;

@@ -366,10 +366,10 @@ struct Golden {
   uint64_t hash;
 };
 const Golden kGolden[] = {
-    {"standard", 0, false, 0, 0x57f3687981f21220ull},
-    {"standard", 1, true, 40, 0x38b7dc0735de91c1ull},
-    {"platform", 0, false, 0, 0x7ed1264c4c4da134ull},
-    {"platform", 3, false, 40, 0xacf444fbfd4bbd68ull},
+    {"standard", 0, false, 0, 0x8fe1ca73a3479050ull},
+    {"standard", 1, true, 40, 0x7677fd7ff6754f3full},
+    {"platform", 0, false, 0, 0x4091549404aa2918ull},
+    {"platform", 3, false, 40, 0x82b7db6b1d6590ecull},
     {"maze", 0, false, 0, 0x15e06b0001d5e53bull},
     {"maze", 2, true, 40, 0x94134c157d9a9fe3ull},
 };
