@@ -265,6 +265,11 @@ def record_video(agent: Agent | None, args: Args, path: str, *, test: bool, epis
             if term or trunc:
                 ep_returns.append(ep_return)
                 ep_return = 0.0
+                if len(ep_returns) < episodes:
+                    # The single env autoresets NEXT_STEP: the terminal frame was shown,
+                    # now start the next level (done=1 clears the LSTM state).
+                    obs, _ = env.reset()
+                    writer.append_data(np.asarray(env.render()))
     finally:
         writer.close()
         env.close()
@@ -305,7 +310,12 @@ def watch(agent: Agent | None, args: Args, viewer: str, *, test: bool, seed: int
     exe = find_viewer(viewer)
     args = eval_args(args)
     envs = make_envs(args, 1, test=test, seed=seed)
-    proc = subprocess.Popen([exe, "--attach", engine_endpoint(envs)])
+    cmd = [exe, "--attach", engine_endpoint(envs)]
+    session = getattr(envs.unwrapped, "session", None)
+    if session is not None:
+        cmd += ["--session", str(session), "--env", "0"]
+    print("watching with:", " ".join(cmd), flush=True)
+    proc = subprocess.Popen(cmd)
     rng = np.random.default_rng(seed)
     try:
         obs_np, _ = envs.reset(seed=seed)
