@@ -364,3 +364,21 @@ def test_episode_recorder_files_replay_exactly(engine, tmp_path: Path, autoreset
     for path in rec.saved:
         p = run_viewer("--replay", str(path), "--check", check=False)
         assert p.returncode == 0 and "matches the recording" in p.stderr, p.stderr
+
+
+@needs_engine
+def test_watch_helper_opens_a_viewer_on_a_vector_env(engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import coinrun
+    from coinrun.interactive import watch
+
+    monkeypatch.setenv("COINRUN_VIEWER", str(VIEWER))
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    envs = coinrun.make_vec("coinrun/CoinRunPlatforms-v0", num_envs=2, address=engine.endpoint, seed=3)
+    try:
+        envs.reset()
+        proc = watch(envs, env=1, extra=["--frames", "3", "--export-frames", str(tmp_path / "w")])
+        assert proc.wait(timeout=TIMEOUT_S) == 0
+        assert len(list((tmp_path / "w").glob("frame_*.png"))) == 3
+    finally:
+        envs.close()
