@@ -180,15 +180,27 @@ int Server::run() {
       if (opts_.log_level >= 1) std::cerr << "coinrun-engine: parent process gone, exiting\n";
       break;
     }
-    zmq::pollitem_t item{sock_.handle(), 0, ZMQ_POLLIN, 0};
+    items_.clear();
+    item_sessions_.clear();
+    items_.push_back({sock_.handle(), 0, ZMQ_POLLIN, 0});
+    item_sessions_.push_back(nullptr);
+    for (auto& [id, s] : sessions_) {
+      if (s->request_fd() >= 0) {
+        items_.push_back({nullptr, s->request_fd(), ZMQ_POLLIN, 0});
+        item_sessions_.push_back(s.get());
+      }
+    }
     int rc = 0;
     try {
-      rc = zmq::poll(&item, 1, std::chrono::milliseconds(kTickMs));
+      rc = zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(kTickMs));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       throw;
     }
-    if (rc > 0 && (item.revents & ZMQ_POLLIN)) {
+    for (size_t k = 1; rc > 0 && k < items_.size(); ++k) {
+      if (items_[k].revents & ZMQ_POLLIN) handle_doorbell(*item_sessions_[k]);
+    }
+    if (rc > 0 && (items_[0].revents & ZMQ_POLLIN)) {
       // Drain what is queued, but keep ticking under constant traffic.
       for (int k = 0; k < 64 && !stopping_; ++k) {
         frames_.clear();
@@ -309,9 +321,17 @@ void Server::send_reply(const Request& req, const msgpack::sbuffer& map,
 }
 
 void Server::send_error(const Request& req, const ProtocolError& e) {
+  send_reply(req, encode_error(req.id, e));
+}
+
+const msgpack::sbuffer& Server::encode_error(int64_t id, const ProtocolError& e) {
+  // Bounded so that an error always fits the doorbell block's reply area.
+  constexpr size_t kMaxMessage = 1200;
+  std::string_view msg(e.what());
+  if (msg.size() > kMaxMessage) msg = msg.substr(0, kMaxMessage);
   MapWriter w(body_, out_);
-  w.add("v", kProtocolMajor).add("type", "error").add("id", req.id);
-  w.add("code", error_code_name(e.code())).add("message", std::string_view(e.what()));
+  w.add("v", kProtocolMajor).add("type", "error").add("id", id);
+  w.add("code", error_code_name(e.code())).add("message", msg);
   w.add("hint", e.hint());
   auto pk = w.key("details");
   pk.pack_map(static_cast<uint32_t>(e.details().size()));
@@ -323,7 +343,39 @@ void Server::send_error(const Request& req, const ProtocolError& e) {
       pk.pack(d.str_value);
     }
   }
-  send_reply(req, w.finish());
+  return w.finish();
+}
+
+void Server::handle_doorbell(Session& s) {
+  if (!s.take_doorbell()) return;
+  s.touch();
+  const DoorbellBlock& d = s.doorbell();
+  const auto seq = static_cast<int64_t>(d.seq);
+  const int64_t slot = d.slot;
+  const int64_t n = d.n;
+  try {
+    try {
+      s.check_sequence(seq, slot);
+      const auto t0 = Clock::now();
+      s.step(static_cast<uint64_t>(seq), static_cast<uint32_t>(slot), static_cast<int>(n), {}, {});
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+      // Keep the ZeroMQ retry cache in step with the seq the doorbell just used.
+      MapWriter w(body_, out_);
+      w.add("v", kProtocolMajor).add("type", "step_ok").add("id", int64_t{0});
+      w.add("seq", seq).add("slot", slot).add("n", n).add("step_us", static_cast<int64_t>(us));
+      const msgpack::sbuffer& m = w.finish();
+      s.cache_reply(m.data(), m.size(), static_cast<uint32_t>(slot), false);
+      s.answer_doorbell(true, nullptr, 0, static_cast<uint64_t>(us));
+    } catch (const ProtocolError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ProtocolError(ErrorCode::Internal, std::string("internal error: ") + e.what(),
+                          "please report this with the request that caused it");
+    }
+  } catch (const ProtocolError& e) {
+    const msgpack::sbuffer& m = encode_error(0, e);
+    s.answer_doorbell(false, m.data(), m.size(), 0);
+  }
 }
 
 Session& Server::session_of(const Request& req) {
@@ -456,6 +508,7 @@ void Server::on_create(const Request& req) {
   p.lease_s = f.opt_number("lease_s").value_or(0.0);
   if (p.lease_s < 0) throw ProtocolError(ErrorCode::BadOption, "lease_s must be >= 0", "0 disables the lease");
   p.label = f.opt_string("label").value_or("");
+  p.doorbell = f.opt_bool("doorbell").value_or(false) && p.transport == Transport::Shm;
 
   // Random high bits make stale ids from an earlier engine unlikely to match; kept below 2^63
   // so that every client language reads them as a plain integer.
@@ -471,6 +524,10 @@ void Server::on_create(const Request& req) {
         .pack("layout_version").pack(kLayoutVersion).pack("session_id").pack(id);
   }
   w.add("transport", transport);
+  if (!s.request_fifo().empty()) {
+    w.key("doorbell").pack_map(3).pack("request").pack(s.request_fifo()).pack("reply")
+        .pack(s.reply_fifo()).pack("offset").pack(kDoorbellOffset);
+  }
   w.add("slot_bytes", s.layout().slot_bytes);
   // The region table again, so that an inline client (no header) builds the same views.
   auto rg = w.key("regions");

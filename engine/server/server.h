@@ -63,6 +63,8 @@ class Server {
   void send_reply(const Request& req, const msgpack::sbuffer& map,
                   std::span<const uint8_t> payload = {});
   void send_error(const Request& req, const ProtocolError& e);
+  const msgpack::sbuffer& encode_error(int64_t id, const ProtocolError& e);
+  void handle_doorbell(Session& s);
   MapWriter reply(const Request& req, std::string_view type);
 
   void tick();
@@ -85,6 +87,8 @@ class Server {
 
   // Reused across requests: no allocation per step once they have grown.
   std::vector<zmq::message_t> frames_;
+  std::vector<zmq::pollitem_t> items_;
+  std::vector<Session*> item_sessions_;
   msgpack::sbuffer body_;
   msgpack::sbuffer out_;
   std::vector<uint8_t> render_buf_;

@@ -18,14 +18,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from . import protocol
 from .client import EngineClient, client_identity
-from .errors import CoinRunError, EngineError, InvalidAction, InvalidOption
+from .doorbell import Doorbell, DoorbellClosed
+from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption
 from .launcher import EngineProcess
 from .shm import ShmSession, SlotViews, build_slot, regions_from_reply
 
 # Options handled by the client itself (everything else goes to the engine, which checks it
 # against its own schema).
 CLIENT_OPTIONS = (
+    "doorbell",
     "lease_s",
     "address",
     "timeout",
@@ -79,6 +82,8 @@ class CoinRunVectorEnv(VectorEnv):
         self._client: EngineClient | None = None
         self._process: EngineProcess | None = None
         self._shm: ShmSession | None = None
+        self._bell: Doorbell | None = None
+        self._bell_inflight: tuple[int, int] | None = None
         self._closed = False
         self.render_mode = render_mode
         opts = {k: _plain(v) for k, v in options.items()}
@@ -91,6 +96,7 @@ class CoinRunVectorEnv(VectorEnv):
         label = str(opts.pop("label", ""))
         ring_depth = opts.pop("ring_depth", None)
         lease_s = opts.pop("lease_s", DEFAULT_REMOTE_LEASE_S)
+        use_doorbell = bool(opts.pop("doorbell", True))
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise InvalidOption(f"num_envs must be a positive integer, got {num_envs!r}", code="BAD_OPTION")
         num_envs = int(num_envs)
@@ -128,6 +134,7 @@ class CoinRunVectorEnv(VectorEnv):
                 "options": {**opts, "game": game, "num_envs": num_envs},
                 "ring_depth": int(ring_depth),
                 "transport": transport,
+                "doorbell": use_doorbell and transport == "shm",
                 "label": label,
                 **client_identity(),
             }
@@ -169,6 +176,9 @@ class CoinRunVectorEnv(VectorEnv):
                     shm["name"], int(shm["bytes"]), int(shm["session_id"]), num_envs, self.ring_depth, self.obs_shape
                 )
                 self._slots: list[SlotViews] = self._shm.slots
+                if "doorbell" in reply:
+                    db = reply["doorbell"]
+                    self._bell = Doorbell(self._shm.buffer, int(db["offset"]), db["request"], db["reply"])
             else:
                 # Inline: views are rebuilt over each reply's payload; actions are staged here.
                 self._slots = [
@@ -200,9 +210,13 @@ class CoinRunVectorEnv(VectorEnv):
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Steps every env. Returns read-only views valid for ``ring_depth`` calls."""
-        if self._pending:
+        if self._pending or self._bell_inflight:
             raise CoinRunError("step() while async batches are in flight; call recv()/step_wait() first")
-        v = self._recv_one(self._send_step(actions, None))
+        if self._bell is not None:
+            self._ring(actions)
+            v = self._bell_wait()
+        else:
+            v = self._recv_one(self._send_step(actions, None))
         return v.obs, v.reward, v.terminated, v.truncated, v.infos
 
     def render(self) -> np.ndarray | None:
@@ -250,9 +264,15 @@ class CoinRunVectorEnv(VectorEnv):
     # async: gymnasium-style step_async/step_wait and EnvPool-style send/recv
 
     def step_async(self, actions: Any) -> None:
-        self.send(actions)
+        if self._bell is not None and not self._pending and not self._bell_inflight:
+            self._ring(actions)
+        else:
+            self.send(actions)
 
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        if self._bell_inflight:
+            v = self._bell_wait()
+            return v.obs, v.reward, v.terminated, v.truncated, v.infos
         return self.recv()
 
     def async_reset(self, seed: int | None = None) -> None:
@@ -278,6 +298,8 @@ class CoinRunVectorEnv(VectorEnv):
 
     def send(self, actions: Any, env_ids: Any = None) -> None:
         """Queues one batch: ``actions[j]`` for env ``env_ids[j]`` (all envs when omitted)."""
+        if self._bell_inflight:
+            raise CoinRunError("send() while step_async() is in flight; call step_wait() first")
         if len(self._pending) >= self.ring_depth - 1:
             raise CoinRunError(
                 f"{len(self._pending)} batches already in flight (ring_depth {self.ring_depth}); "
@@ -411,6 +433,56 @@ class CoinRunVectorEnv(VectorEnv):
         self._pending.append(entry)
         return entry
 
+    def _ring(self, actions: Any) -> None:
+        self._require_client()
+        a = self._check_actions(actions, self.num_envs)
+        seq, slot = self._next_slot()
+        np.copyto(self._slots[slot].actions, a, casting="unsafe")
+        assert self._bell is not None
+        try:
+            self._bell.ring(seq, slot, self.num_envs)
+        except BrokenPipeError:
+            self._seq = seq - 1
+            self._diagnose_closed_doorbell(self._require_client())
+            raise EngineDied("coinrun-engine closed the doorbell: it exited or was killed") from None
+        self._bell_inflight = (seq, slot)
+
+    def _bell_wait(self) -> SlotViews:
+        client = self._require_client()
+        assert self._bell is not None and self._bell_inflight is not None
+        seq, slot = self._bell_inflight
+
+        def check_alive() -> None:
+            if client.process is not None and not client.process.alive():
+                raise EngineDied(client.process.death_message())
+
+        try:
+            err = self._bell.wait(client.timeout_s, check_alive, lambda: client._raise_timeout(client.timeout_s))
+        except DoorbellClosed:
+            self._diagnose_closed_doorbell(client)
+            raise
+        finally:
+            self._bell_inflight = None
+        if err is not None:
+            self._seq = seq - 1  # the engine accepted nothing
+            raise protocol.error_from_reply(protocol.decode(err))
+        views = self._slots[slot]
+        np.logical_or(views.terminated, views.truncated, out=views.done)
+        self._last = views
+        return views
+
+    def _diagnose_closed_doorbell(self, client: EngineClient) -> None:
+        """Raises the reason the engine closed the doorbell, when it can be found out."""
+        proc = client.process
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.proc.wait(timeout=1.0)
+            if not proc.alive():
+                raise EngineDied(proc.death_message()) from None
+        # A running engine closes the doorbell when it closes the session (lease expiry):
+        # a ping names the session and gets NO_SESSION back.
+        client.request({"type": "ping", "session": self.session}, timeout_s=min(5.0, client.timeout_s))
+
     def _send_reset(self, seed: Any, options: dict[str, Any] | None) -> tuple[int, int, int, int]:
         client = self._require_client()
         msg: dict[str, Any] = {"type": "reset", "session": self.session}
@@ -491,6 +563,9 @@ class CoinRunVectorEnv(VectorEnv):
         return views
 
     def _drain(self) -> None:
+        if self._bell_inflight:
+            with contextlib.suppress(EngineError):
+                self._bell_wait()
         while self._pending:
             try:
                 self._recv_one(self._pending[0])
@@ -513,6 +588,9 @@ class CoinRunVectorEnv(VectorEnv):
             except CoinRunError:
                 pass
             client.close()
+        if self._bell is not None:
+            self._bell.close()
+            self._bell = None
         if shm is not None:
             shm.close()
         if process is not None:

@@ -206,3 +206,15 @@ def test_remote_session_lease_expires(engine_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_engine_rejects_bad_actions_through_the_doorbell(env):
+    assert env._bell is not None, "local shm sessions use the doorbell by default"
+    seq, slot = env._next_slot()
+    env._slots[slot].actions[:] = [0, -4, 0, 0]
+    env._bell.ring(seq, slot, env.num_envs)
+    env._bell_inflight = (seq, slot)
+    with pytest.raises(coinrun.InvalidAction) as ei:
+        env._bell_wait()
+    assert ei.value.env == 1 and ei.value.value == -4
+    still_serves(env)

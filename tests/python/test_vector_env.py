@@ -258,3 +258,26 @@ def test_remote_engine_over_tcp(engine_path, transport):
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_doorbell_and_zeromq_paths_agree():
+    rng = np.random.default_rng(6)
+    acts = rng.integers(0, 7, size=(40, 5))
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=5, seed=31, doorbell=True) as a,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=5, seed=31, doorbell=False) as b,
+    ):
+        assert a._bell is not None and b._bell is None
+        a.reset(seed=31)
+        b.reset(seed=31)
+        for t in range(40):
+            oa, ra, ta, tra, ia = a.step(acts[t])
+            ob, rb, tb, trb, ib = b.step(acts[t])
+            assert np.array_equal(oa, ob) and np.array_equal(ra, rb) and np.array_equal(ta | tra, tb | trb)
+            assert np.array_equal(ia["level_seed"], ib["level_seed"])
+        # the ZeroMQ path still works on a doorbell session (shared seq numbers)
+        a.step_async(acts[0])
+        a.step_wait()
+        a.send(acts[1])
+        a.recv()
+        a.step(acts[2])
