@@ -147,14 +147,26 @@ void paint_crate(Canvas& c, int look) {
 }
 
 void paint_lava(Canvas& c, bool surface) {
-  const Rgba deep = rgb8(200, 40, 10), hot = rgb8(255, 120, 20), glow = rgb8(255, 214, 72);
+  const Rgba deep = rgb8(196, 36, 12), hot = rgb8(255, 112, 16), glow = rgb8(255, 220, 90);
   const auto wave = [](float u) { return 0.22f + 0.05f * std::sin(2 * kPi * 2 * u); };
   const auto area = [&](float u, float v) { return surface ? wave(u) - v : -1.0f; };
+  // Molten body: hot at the top, deep red below, with slow darker swirls.
   c.paint(area, [&](float u, float v) {
     const float n = periodic_noise(u * 3, v * 3, 3, 3, 5);
-    Rgba base = mix(hot, deep, std::clamp(v * 0.8f + (n - 0.5f) * 0.6f, 0.0f, 1.0f));
-    return n > 0.68f ? mix(base, glow, std::min(1.0f, (n - 0.68f) * 5)) : base;
+    return mix(hot, deep, std::clamp(0.25f + v * 0.6f + (n - 0.5f) * 0.7f, 0.0f, 1.0f));
   });
+  // Round glowing bubbles; the picture wraps horizontally, so each bubble is drawn at u and
+  // u - 1 to cross the tile edge seamlessly when it scrolls (§7.7).
+  const float bubbles[4][3] = {{0.2f, 0.62f, 0.08f}, {0.62f, 0.45f, 0.06f}, {0.8f, 0.82f, 0.07f},
+                               {0.42f, 0.9f, 0.05f}};
+  for (const auto& b : bubbles) {
+    for (float off : {0.0f, -1.0f, 1.0f}) {
+      c.fill([&](float u, float v) { return std::max(sd_circle(u, v, b[0] + off, b[1], b[2]), area(u, v)); },
+             glow, 0.9f);
+      c.fill([&](float u, float v) { return sd_circle(u, v, b[0] + off - b[2] * 0.3f, b[1] - b[2] * 0.3f, b[2] * 0.35f); },
+             rgb8(255, 250, 210), 0.8f);
+    }
+  }
   if (surface) {
     c.fill([&](float u, float v) { return std::abs(v - wave(u) - 0.035f) - 0.035f; }, glow);
   }
