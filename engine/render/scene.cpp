@@ -4,6 +4,7 @@
 // otherwise).
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -81,18 +82,43 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f) {
   };
   taps(cols, f.width, p.left, p.sx);
   taps(rows, f.height, p.top, p.sy);
-  for (int y = 0; y < f.height; ++y) {
-    const Tap ty = rows[y];
-    const uint8_t* r0 = &img.rgb[size_t(ty.i0) * n * 3];
-    const uint8_t* r1 = &img.rgb[size_t(ty.i1) * n * 3];
-    uint8_t* d = f.row(y);
-    for (int x = 0; x < f.width; ++x, d += 3) {
+  // Separable bilinear: each needed source row is interpolated horizontally once (8 fraction
+  // bits, kept in 16-bit lanes), and every output row blends two of those rows, which the
+  // compiler vectorises. Enlarged pictures reuse each source row for several output rows.
+  thread_local std::vector<uint16_t> upper, lower;
+  upper.resize(size_t(f.width) * 3);
+  lower.resize(size_t(f.width) * 3);
+  int upper_src = -1, lower_src = -1;
+  auto horizontal = [&](int src_row, std::vector<uint16_t>& out) {
+    const uint8_t* r = &img.rgb[size_t(src_row) * n * 3];
+    for (int x = 0; x < f.width; ++x) {
       const Tap tx = cols[x];
       for (int c = 0; c < 3; ++c) {
-        const int top = r0[tx.i0 * 3 + c] * (256 - tx.w) + r0[tx.i1 * 3 + c] * tx.w;
-        const int bot = r1[tx.i0 * 3 + c] * (256 - tx.w) + r1[tx.i1 * 3 + c] * tx.w;
-        d[c] = static_cast<uint8_t>((top * (256 - ty.w) + bot * ty.w + (1 << 15)) >> 16);
+        out[3 * x + c] = static_cast<uint16_t>(r[tx.i0 * 3 + c] * (256 - tx.w) + r[tx.i1 * 3 + c] * tx.w);
       }
+    }
+  };
+  for (int y = 0; y < f.height; ++y) {
+    const Tap ty = rows[y];
+    if (ty.i0 != upper_src) {
+      if (ty.i0 == lower_src) {
+        std::swap(upper, lower);
+        std::swap(upper_src, lower_src);
+      } else {
+        horizontal(ty.i0, upper);
+        upper_src = ty.i0;
+      }
+    }
+    if (ty.i1 != lower_src) {
+      horizontal(ty.i1, lower);
+      lower_src = ty.i1;
+    }
+    uint8_t* d = f.row(y);
+    const uint16_t* a = upper.data();
+    const uint16_t* b = lower.data();
+    const uint32_t wb = static_cast<uint32_t>(ty.w), wa = 256 - wb;
+    for (int i = 0; i < 3 * f.width; ++i) {
+      d[i] = static_cast<uint8_t>((a[i] * wa + b[i] * wb + (1u << 15)) >> 16);
     }
   }
 }
@@ -216,15 +242,20 @@ void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache&
   }
 }
 
-bool usable(FrameView f) {
-  return f.data != nullptr && f.width > 0 && f.height > 0 && f.width <= kMaxFrameDim &&
+// Frames and zooms this renderer can draw; anything else (a bad stride, a NaN zoom from a
+// corrupted state) draws nothing rather than dividing by zero or writing out of bounds.
+bool usable(const GameState& s, FrameView f) {
+  constexpr float kMaxZoom = 1000.0f, kMaxCoord = 1e6f;
+  const Agent& a = s.agent;
+  return s.zoom > 0 && s.zoom <= kMaxZoom && std::abs(a.x) < kMaxCoord && std::abs(a.y) < kMaxCoord &&
+         f.data != nullptr && f.width > 0 && f.height > 0 && f.width <= kMaxFrameDim &&
          f.height <= kMaxFrameDim && f.stride >= 3 * f.width;
 }
 
 }  // namespace
 
 void draw_platformer_scene(const GameState& s, FrameView f) {
-  if (!usable(f)) return;
+  if (!usable(s, f)) return;
   const Camera cam(s.zoom, s.agent.x, s.agent.y, f);
   draw_background(s, cam, f);
   SetCache cells(false);
@@ -234,7 +265,7 @@ void draw_platformer_scene(const GameState& s, FrameView f) {
 }
 
 void draw_maze_scene(const GameState& s, FrameView f) {
-  if (!usable(f)) return;
+  if (!usable(s, f)) return;
   const Camera cam(s.zoom, s.agent.x, s.agent.y, f);
   fill_rect(f, 0, 0, f.width, f.height, kMazeBg, kMazeBg, kMazeBg);
   const TileRange xr = visible_range(cam.ax, cam.kx, cam.cx, cam.width - cam.cx);
