@@ -10,7 +10,7 @@ namespace coinrun {
 namespace {
 
 constexpr int kObsTilePx = 5;  // §7.2: k = zoom = 5 for the 64 x 64 observation
-static_assert(kNumBackgrounds == 34);
+static_assert(kNumBackgrounds == 34);  // §12.3: keeps the background draw aligned
 
 Canvas tile_canvas() { return Canvas(kBaseTilePx, kBaseTilePx, kBaseTilePx); }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "backgrounds.h"
 #include "canvas.h"
 #include "sprite_art.h"
 
@@ -92,8 +93,9 @@ class SpriteAtlas {
 
   mutable std::mutex mu_;
   mutable std::map<std::pair<int, int>, std::unique_ptr<SpriteSet>> cell_cache_, agent_cache_;
-  mutable std::array<std::array<std::once_flag, 2>, 34> bg_once_;
-  mutable std::array<std::array<BackgroundImage, 2>, 34> bg_;
+  // Per picture and resolution (observation, large): built once, on first use.
+  mutable std::array<std::array<std::once_flag, 2>, kNumBackgrounds> bg_once_;
+  mutable std::array<std::array<BackgroundImage, 2>, kNumBackgrounds> bg_;
 };
 
 }  // namespace coinrun
