@@ -356,6 +356,56 @@ TEST(Render, AnyFrameSizeAndStride) {
   game("standard").draw(*s, FrameView{});  // empty frame: nothing to do, no crash
 }
 
+TEST(Render, AgentPoseFollowsSpecRules) {  // §7.4
+  auto s = level("standard", 6);
+  s->num_monsters = 0;
+  auto frame = [&](float vx, float vy, float spring, bool climbing, int age, bool right = true) {
+    s->agent.vx = vx, s->agent.vy = vy, s->agent.spring = spring, s->agent.climbing = climbing;
+    s->agent.facing_right = right;
+    s->age = age;
+    return fnv1a(draw("standard", *s));
+  };
+  const uint64_t stand = frame(0, 0, 0, false, 0);
+  const uint64_t jump = frame(0.2f, 0.5f, 0, false, 0);
+  const uint64_t crouch = frame(0, 0, 0.375f, false, 0);
+  const uint64_t walk_a = frame(0.2f, 0, 0, false, 0);
+  const uint64_t walk_b = frame(0.2f, 0, 0, false, 5);
+  const uint64_t climb_a = frame(0, 0.4f, 0, true, 0);
+  const uint64_t climb_b = frame(0, 0.4f, 0, true, 5);
+  const std::set<uint64_t> poses = {stand, jump, crouch, walk_a, walk_b, climb_a, climb_b};
+  EXPECT_EQ(poses.size(), 7u) << "seven distinct poses";
+  EXPECT_EQ(frame(0.2f, 0, 0, false, 4), walk_a) << "frames alternate every 5 ticks";
+  EXPECT_EQ(frame(0.2f, 0, 0, false, 10), walk_a);
+  EXPECT_EQ(frame(0, -0.3f, 0.375f, false, 0), jump) << "vy != 0 wins over the spring";
+  EXPECT_EQ(frame(0.3f, 0.7f, 0.375f, true, 0), climb_a) << "climbing wins over everything";
+  EXPECT_NE(frame(0, 0, 0, false, 0, false), stand) << "mirrored when facing left";
+}
+
+TEST(Render, BackgroundScrollsAtFortyPercent) {  // §7.6: parallax 0.4, 2 px per tile at k = 5
+  auto s = level("standard", 8);
+  s->grid.fill(Tile::Empty);
+  s->num_monsters = 0;
+  s->agent = Agent{};
+  s->agent.x = 20, s->agent.y = 30;
+  const Image a = draw("standard", *s);
+  s->agent.x = 21;
+  const Image b = draw("standard", *s);  // picture moved 2 px left
+  s->agent.x = 20, s->agent.y = 31;
+  const Image c = draw("standard", *s);  // picture moved 2 px down
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 62; ++x) {
+      if (x >= 27 && x <= 35) continue;  // the agent
+      ASSERT_EQ(std::memcmp(b.at(x, y), a.at(x + 2, y), 3), 0) << x << "," << y;
+    }
+  }
+  for (int y = 2; y < 64; ++y) {
+    for (int x = 0; x < 64; ++x) {
+      if (x >= 27 && x <= 35) continue;
+      ASSERT_EQ(std::memcmp(c.at(x, y), a.at(x, y - 2), 3), 0) << x << "," << y;
+    }
+  }
+}
+
 // Golden frames: FNV-1a of the 64 x 64 RGB bytes. They change whenever the art or the
 // renderer changes on purpose; regenerate with COINRUN_PRINT_GOLDEN=1 (docs/rendering.md).
 struct Golden {
