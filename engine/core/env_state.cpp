@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <exception>
 #include <optional>
 #include <string_view>
@@ -194,6 +195,45 @@ void read_grid(Reader& r, TileGrid& g) {
 }
 
 // ---- GameState ---------------------------------------------------------------------------
+// Range checks on load. A state may come from a client, and a forged one with a valid
+// checksum must not reach the physics or the renderer with values that no level can hold
+// (a y of 1e30 never leaves a "step down until free" loop; a background index of 200 reads
+// past the atlas). The bounds are generous: every legal state is far inside them.
+constexpr float kWorldMin = -8.0f, kWorldMax = kGridSize + 8.0f;  // positions, grid ± 8 tiles
+constexpr float kMaxSpeed = 64.0f;                                // tiles per tick
+constexpr float kMinZoom = 0.5f, kMaxZoom = 64.0f;                // the default_zoom option range
+constexpr int kAgentLooks = 5, kGroundThemes = 6, kBackgrounds = 34;  // §4.7
+constexpr int kMaxMonsterLooks = 9;                                // walkers, §12.2
+constexpr int kMaxDifficulty = 16;                                 // §4.1 uses 1..4
+
+float position(Reader& r, const char* what) {
+  const float v = r.f32();
+  if (!(v >= kWorldMin && v <= kWorldMax)) {
+    r.malformed(std::string(what) + " = " + std::to_string(v) + " is outside the world");
+  }
+  return v;
+}
+float speed(Reader& r, const char* what) {
+  const float v = r.f32();
+  if (!(v >= -kMaxSpeed && v <= kMaxSpeed)) {
+    r.malformed(std::string(what) + " = " + std::to_string(v) + " is not a speed");
+  }
+  return v;
+}
+int ranged(Reader& r, const char* what, int lo, int hi) {
+  const int32_t v = r.i32();
+  if (v < lo || v > hi) {
+    r.malformed(std::string(what) + " = " + std::to_string(v) + " is outside [" +
+                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return v;
+}
+uint8_t index_below(Reader& r, const char* what, int n) {
+  const uint8_t v = r.u8();
+  if (v >= n) r.malformed(std::string(what) + " = " + std::to_string(v) + " (max " + std::to_string(n - 1) + ")");
+  return v;
+}
+
 void write_game_state(Writer& w, const GameState& s) {
   w.u32(s.level_seed);
   w.i32(s.difficulty);
@@ -229,25 +269,32 @@ void write_game_state(Writer& w, const GameState& s) {
 }
 
 void read_game_state(Reader& r, GameState& s) {
+  constexpr int kCells = kGridSize * kGridSize;
+  constexpr int kBig = 1 << 30;  // counters: any non-negative value a run can reach
   s.level_seed = r.u32();
-  s.difficulty = r.i32();
-  s.maze_size = r.i32();
-  s.spawn_x = r.i32();
-  s.spawn_y = r.i32();
-  s.coins_total = r.i32();
-  s.coins_needed = r.i32();
-  s.cosmetics.agent_look = r.u8();
-  s.cosmetics.ground_theme = r.u8();
-  s.cosmetics.background = r.u8();
-  s.clock = r.i32();
-  s.age = r.i32();
+  s.difficulty = ranged(r, "difficulty", 0, kMaxDifficulty);
+  s.maze_size = ranged(r, "maze_size", 0, kGridSize);
+  s.spawn_x = ranged(r, "spawn_x", 0, kGridSize - 1);
+  s.spawn_y = ranged(r, "spawn_y", 0, kGridSize - 1);
+  s.coins_total = ranged(r, "coins_total", 0, kCells);
+  s.coins_needed = ranged(r, "coins_needed", 0, kCells);
+  s.cosmetics.agent_look = index_below(r, "agent_look", kAgentLooks);
+  s.cosmetics.ground_theme = index_below(r, "ground_theme", kGroundThemes);
+  s.cosmetics.background = index_below(r, "background", kBackgrounds);
+  s.clock = ranged(r, "clock", 0, kBig);
+  s.age = ranged(r, "age", 0, kBig);
   s.zoom = r.f32();
+  if (!(s.zoom >= kMinZoom && s.zoom <= kMaxZoom)) r.malformed("zoom = " + std::to_string(s.zoom));
   s.level_over = r.boolean("level_over");
   s.level_complete = r.boolean("level_complete");
   s.died = r.boolean("died");
-  s.pending_reward = r.f32();
+  s.pending_reward = speed(r, "pending_reward");  // 0 between steps; bounded like a speed
   Agent& a = s.agent;
-  for (float* v : {&a.x, &a.y, &a.vx, &a.vy, &a.spring}) *v = r.f32();
+  a.x = position(r, "agent.x");
+  a.y = position(r, "agent.y");
+  a.vx = speed(r, "agent.vx");
+  a.vy = speed(r, "agent.vy");
+  a.spring = speed(r, "agent.spring");
   a.climbing = r.boolean("agent.climbing");
   a.facing_right = r.boolean("agent.facing_right");
   read_grid(r, s.grid);
@@ -256,13 +303,16 @@ void read_game_state(Reader& r, GameState& s) {
   s.num_monsters = n;
   for (int i = 0; i < n; ++i) {
     Monster& m = s.monsters[static_cast<size_t>(i)];
-    for (float* v : {&m.x, &m.y, &m.vx, &m.vy}) *v = r.f32();
+    m.x = position(r, "monster.x");
+    m.y = position(r, "monster.y");
+    m.vx = speed(r, "monster.vx");
+    m.vy = speed(r, "monster.vy");
     const uint8_t kind = r.u8();
     if (kind > static_cast<uint8_t>(MonsterKind::Flyer)) r.malformed("unknown monster kind " + std::to_string(kind));
     m.kind = static_cast<MonsterKind>(kind);
-    m.look = r.u8();
-    for (float& v : m.trail_x) v = r.f32();
-    for (float& v : m.trail_y) v = r.f32();
+    m.look = index_below(r, "monster.look", kMaxMonsterLooks);
+    for (float& v : m.trail_x) v = position(r, "monster.trail_x");
+    for (float& v : m.trail_y) v = position(r, "monster.trail_y");
   }
 }
 
@@ -426,7 +476,9 @@ void parse(std::span<const uint8_t> b, int index, EnvStateCodec::Snapshot& snap,
   snap.first_episode = flags & kFlagFirstEpisode;
   snap.awaiting_reset = flags & kFlagAwaitingReset;
   snap.episode_return = p.f32();
+  if (!std::isfinite(snap.episode_return)) p.malformed("episode_return is not finite");
   snap.episode_length = p.i32();
+  if (snap.episode_length < 0) p.malformed("episode_length is negative");
   read_rng(p, "the level picker", build_rngs ? &snap.sampler_gen : nullptr);
   read_rng(p, "the augmentation stream", build_rngs ? &snap.aug_gen : nullptr);
   read_game_state(p, snap.state);

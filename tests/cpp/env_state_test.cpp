@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <cstdlib>
 #include <cstring>
@@ -512,6 +513,69 @@ TEST_F(EnvStateErrors, MalformedContentsBehindAValidChecksumAreRefused) {
     }
   }
   EXPECT_TRUE(edited) << "no single-byte edit produced a malformed-contents error";
+  expect_unchanged();
+}
+
+// A small fuzz: random edits, cuts and insertions with the length and checksum fixed up so
+// that they reach the content checks. Each load either works (and the env saves a valid
+// state again) or throws StateError; nothing else (run it under COINRUN_SANITIZE too).
+TEST_F(EnvStateErrors, RandomEditsBehindAValidChecksumNeverCrash) {
+  EnvPool probe(make_opts("standard", 1, 1, 0));
+  std::mt19937 g(2024);
+  int refused = 0, loaded = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<uint8_t> s = good_;
+    s.resize(s.size() - 4);  // drop the checksum; re-added below
+    const uint32_t kind = g() % 3;
+    const size_t pos = 16 + g() % (s.size() - 16);
+    if (kind == 0) {
+      for (uint32_t k = 0, n = 1 + g() % 8; k < n; ++k) s[16 + g() % (s.size() - 16)] = static_cast<uint8_t>(g());
+    } else if (kind == 1) {
+      s.erase(s.begin() + static_cast<std::ptrdiff_t>(pos),
+              s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), pos + 1 + g() % 64)));
+    } else {
+      for (uint32_t k = 0, n = 1 + g() % 64; k < n; ++k) {
+        s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<uint8_t>(g()));
+      }
+    }
+    s.resize(s.size() + 4);
+    const auto total = static_cast<uint32_t>(s.size());
+    for (int i = 0; i < 4; ++i) s[12 + static_cast<size_t>(i)] = static_cast<uint8_t>(total >> (8 * i));
+    s = with_fixed_crc(s);
+    try {
+      probe.env(0).load_state(s);
+      ++loaded;
+      EXPECT_NO_THROW(describe_state(probe.env(0).save_state()));
+    } catch (const StateError& e) {
+      ++refused;
+      EXPECT_TRUE(e.kind() == StateErrorKind::Corrupted || e.kind() == StateErrorKind::WrongGame ||
+                  e.kind() == StateErrorKind::Mismatch)
+          << to_string(e.kind()) << ": " << e.what();
+    }
+  }
+  EXPECT_GT(refused, 1000);
+  RecordProperty("fuzz_loaded", loaded);
+  expect_unchanged();
+}
+
+// A forged state with a valid checksum but values no level can hold (a client could send
+// one) is refused before it reaches the physics or the renderer.
+TEST_F(EnvStateErrors, ImpossibleValuesAreRefused) {
+  EnvPool forge(make_opts("standard", 1, 1, 5));
+  auto forged = [&](auto edit) {
+    GameState saved = forge.env(0).state();
+    edit(forge.env(0).mutable_state());
+    std::vector<uint8_t> bytes = forge.env(0).save_state();
+    forge.env(0).mutable_state() = saved;
+    std::string msg;
+    EXPECT_EQ(load_error(pool_.env(0), bytes, &msg), StateErrorKind::Corrupted);
+    return msg;
+  };
+  EXPECT_NE(forged([](GameState& s) { s.agent.y = 1e30f; }).find("agent.y"), std::string::npos);
+  EXPECT_NE(forged([](GameState& s) { s.agent.vx = std::nanf(""); }).find("agent.vx"), std::string::npos);
+  EXPECT_NE(forged([](GameState& s) { s.cosmetics.background = 200; }).find("background"), std::string::npos);
+  EXPECT_NE(forged([](GameState& s) { s.zoom = 0; }).find("zoom"), std::string::npos);
+  EXPECT_NE(forged([](GameState& s) { s.age = -5; }).find("age"), std::string::npos);
   expect_unchanged();
 }
 
