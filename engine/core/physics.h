@@ -1,15 +1,18 @@
 #pragma once
 // Shared platformer mechanics of CoinRun and CoinRun-Platforms (game-rules.md §5.3-§5.8), as
-// free functions over GameState that a game calls from its step.
+// free functions over GameState that a game calls from its step. Bit-exact with the original
+// (float state, the original's float/double expression types; see docs/fidelity.md).
 #include "game_state.h"
 
 namespace coinrun {
 
-// §5.5: touching one tile (lava/spikes end the level, coins pay and may end it).
+// §5.5: touching one tile. Lava/spikes set level_over and died; a coin or gem is removed and
+// pays +1, or +10 with level_over and level_complete when it was the last one needed.
 void touch_tile(GameState& s, int tx, int ty);
 
 // §5.3-§5.7: one tick of the agent with action (dx, dy): ladders, jump charging, gravity, two
-// collision sub-steps with touch tests, friction and facing.
+// collision sub-steps with the 2x2 touch window each, friction and facing. Does not advance
+// the clock or age (env.cpp does).
 void update_agent_platformer(GameState& s, int dx, int dy);
 
 // §5.8 plus §5.1 step 3: every monster in list order moves, then is tested for contact with

@@ -156,8 +156,11 @@ class CoinrunGame final : public Game {
   }
 
   void step(GameState& s, int action) const override {
-    update_monsters(s);
-    update_agent_platformer(s, kActionDx[action], kActionDy[action]);
+    // Actions are range-checked at the pool boundary; an out-of-range one here acts as no-op
+    // rather than reading past the action table.
+    const bool valid = action >= 0 && action < kNumActions;
+    update_monsters(s);  // §5.1 step 3: against the agent's position from before its move
+    update_agent_platformer(s, valid ? kActionDx[action] : 0, valid ? kActionDy[action] : 0);
   }
 
   void draw(const GameState& s, FrameView f) const override { draw_platformer_scene(s, f); }

@@ -277,6 +277,18 @@ TEST(CoinrunLevel, StepRunsMonstersThenTheAgent) {  // §5.1 steps 3-4
   }
 }
 
+TEST(CoinrunLevel, OutOfRangeActionActsAsNoop) {
+  auto a = level(2, false);
+  auto b = level(2, false);
+  for (int t = 0; t < 30; ++t) {
+    coinrun_game().step(*a, t % 2 ? 7 : -1);
+    coinrun_game().step(*b, 0);
+  }
+  EXPECT_EQ(a->agent.x, b->agent.x);
+  EXPECT_EQ(a->agent.y, b->agent.y);
+  EXPECT_EQ(a->agent.x, 1.0f);
+}
+
 // ---- Differential check against the original ----------------------------------------------
 // The tables below were produced by the original generator and physics (openai/coinrun,
 // coinrun.cpp, compiled on x86-64 with g++ -O2) driven by the same scripted inputs as
