@@ -3,9 +3,11 @@
 // golden hashes pin a few frames (see docs/rendering.md for how to update them).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <set>
 #include <thread>
 #include <vector>
@@ -15,6 +17,28 @@
 #include "render/overlays.h"
 #include "render/scene.h"
 #include "render/sprite_atlas.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC inlines the replacement delete below into every delete-expression of this file and then
+// flags free() on memory from `new`, which is exactly what the replacement pair does.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+// Allocation counting for Render.ObservationPathAllocatesNothing: this binary's global
+// operator new/delete are plain malloc/free (what the defaults do) plus a counter that is only
+// active on a thread that asks for it, so other tests are unaffected.
+namespace {
+std::atomic<long> g_allocations{0};
+thread_local bool g_count_allocations = false;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (g_count_allocations) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace coinrun {
 namespace {
@@ -404,6 +428,37 @@ TEST(Render, BackgroundScrollsAtFortyPercent) {  // §7.6: parallax 0.4, 2 px pe
       ASSERT_EQ(std::memcmp(c.at(x, y), a.at(x, y - 2), 3), 0) << x << "," << y;
     }
   }
+}
+
+TEST(Render, ObservationPathAllocatesNothing) {  // the 64 x 64 hot path (docs/rendering.md)
+  std::vector<std::unique_ptr<GameState>> states;
+  for (const char* name : {"standard", "platform", "maze"}) {
+    for (uint32_t seed = 0; seed < 4; ++seed) {
+      states.push_back(level(name, seed));
+      play(name, *states.back(), 25);
+    }
+  }
+  Image img(64, 64);
+  Rng aug(3);
+  auto draw_all = [&] {
+    for (size_t i = 0; i < states.size(); ++i) {
+      const char* name = i < 4 ? "standard" : i < 8 ? "platform" : "maze";
+      game(name).draw(*states[i], img.view());
+      draw_augmentation(img.view(), aug);
+      draw_velocity_squares(img.view(), states[i]->agent.vx, states[i]->agent.vy);
+    }
+  };
+  draw_all();  // first use builds the atlas and these levels' background pictures
+  g_allocations = 0;
+  g_count_allocations = true;
+  for (int r = 0; r < 20; ++r) draw_all();
+  g_count_allocations = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  // The counter itself works: a vector allocates once.
+  g_count_allocations = true;
+  auto probe = std::make_unique<std::vector<int>>(16);
+  g_count_allocations = false;
+  EXPECT_EQ(g_allocations.load(), 2) << "unique_ptr and vector storage";
 }
 
 // Golden frames: FNV-1a of the 64 x 64 RGB bytes. They change whenever the art or the
