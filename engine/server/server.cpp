@@ -24,6 +24,7 @@ constexpr int kMaxRenderSide = 2048;
 constexpr int kMinRenderSide = 16;
 constexpr int kDefaultRenderSide = 512;  // game-rules.md §7.12 viewing size
 constexpr size_t kMaxPayloadFrames = 3;
+constexpr int64_t kMaxMessageBytes = 16 << 20;
 
 std::atomic<bool> g_stop{false};
 
@@ -122,6 +123,9 @@ Server::Server(ServerOptions opts)
       pid_(static_cast<uint32_t>(::getpid())),
       hostname_(hostname()) {
   sock_.set(zmq::sockopt::linger, 0);
+  // The largest legal frame is an inline step of kMaxEnvs actions (256 KiB); a peer that
+  // sends more is disconnected by ZeroMQ before the engine allocates for it.
+  sock_.set(zmq::sockopt::maxmsgsize, int64_t{kMaxMessageBytes});
   sock_.bind(resolve_bind_endpoint(opts_.bind, opts_.allow_remote));
   endpoint_ = sock_.get(zmq::sockopt::last_endpoint);
   if (endpoint_.rfind("ipc://", 0) == 0) ::chmod(endpoint_.c_str() + 6, 0600);
