@@ -215,6 +215,44 @@ TEST(CoinrunLevel, TrainingSetAggregates) {  // §4.8: seeds 0..499, normal diff
   EXPECT_EQ(flyers, 0);
 }
 
+// §4.3 "useful consequences" over seeds 0..9999: lava in about 7 % / 21 % of levels, crates in
+// 86 % / 92 %, 1.96 / 4.8 monsters and the coin at column 18.5 / 31 on average (normal / high).
+// Generation is deterministic, so the exact counts are pinned; they round to the spec's figures.
+TEST(CoinrunLevel, TenThousandSeedStatistics) {
+  struct Want {
+    bool high;
+    int lava_levels, crate_levels;
+    long monsters, coin_column_sum;
+  };
+  const Want wants[] = {{false, 711, 8602, 19590, 185161}, {true, 2101, 9230, 47998, 310140}};
+  auto s = std::make_unique<GameState>();
+  for (const Want& w : wants) {
+    int lava = 0, crates = 0;
+    long monsters = 0, coin_columns = 0;
+    for (uint32_t seed = 0; seed < 10000; ++seed) {
+      coinrun_game().generate(seed, w.high, *s);
+      bool has_lava = false, has_crate = false;
+      for (Tile t : s->grid.cells()) {
+        has_lava = has_lava || is_lethal(t);
+        has_crate = has_crate || is_crate(t);
+      }
+      lava += has_lava;
+      crates += has_crate;
+      monsters += s->num_monsters;
+      coin_columns += find_coin(*s).x;
+    }
+    EXPECT_EQ(lava, w.lava_levels);
+    EXPECT_EQ(crates, w.crate_levels);
+    EXPECT_EQ(monsters, w.monsters);
+    EXPECT_EQ(coin_columns, w.coin_column_sum);
+    // The spec's rounded figures, to show where the pinned numbers come from.
+    EXPECT_NEAR(lava / 100.0, w.high ? 21.0 : 7.0, 0.5);
+    EXPECT_NEAR(crates / 100.0, w.high ? 92.0 : 86.0, 0.5);
+    EXPECT_NEAR(monsters / 10000.0, w.high ? 4.8 : 1.96, 0.01);
+    EXPECT_NEAR(coin_columns / 10000.0, w.high ? 31.0 : 18.5, 0.05);
+  }
+}
+
 TEST(CoinrunLevel, HighDifficultySkipsTheDifficultyDraw) {  // §3.3, §4.1
   for (uint32_t seed = 0; seed < 200; ++seed) {
     auto s = level(seed, true);
