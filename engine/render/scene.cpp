@@ -22,7 +22,8 @@ constexpr uint8_t kMazeBg = 30, kMazeWall = 150;             // §7.10
 constexpr uint8_t kMazeAgent[3] = {0, 255, 199};             // §7.10 teal
 constexpr uint8_t kMazeCoin[3] = {255, 255, 0};              // §7.10 yellow
 constexpr int kMaxFrameDim = 1 << 14;
-constexpr int kObsTile = 5;  // §7.2: tile size of the 64 x 64 observation (k = zoom = 5)  // bound on frame sizes this renderer accepts
+constexpr int kObsTile = 5;
+constexpr double kTrailMargin = 3.0;  // tiles around the frame where a monster's trail may show  // §7.2: tile size of the 64 x 64 observation (k = zoom = 5)  // bound on frame sizes this renderer accepts
 
 inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
 
@@ -217,7 +218,10 @@ void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache&
     const Monster& m = s.monsters[i];
     const int x0 = cam.px(m.x), x1 = cam.px(m.x + 1.0);
     const int y0 = cam.py(m.y + 1.0), y1 = cam.py(m.y);
-    if (x1 <= 0 || x0 >= f.width + 2 * cam.kx || y1 <= 0 || y0 >= f.height + 2 * cam.ky) continue;
+    // Off-frame monsters are skipped, with a margin for the trail behind them (§7.5: the
+    // oldest puff drawn is 12 ticks old, at most 1.8 tiles at 0.15 tiles per tick).
+    const double mx = kTrailMargin * cam.kx, my = kTrailMargin * cam.ky;
+    if (x1 <= -mx || x0 >= f.width + mx || y1 <= -my || y0 >= f.height + my) continue;
     const SpriteSet& set = cells.get(x1 - x0, y1 - y0);
     const bool mirror = m.vx > 0;  // §7.5: the art faces left
     if (m.kind == MonsterKind::Saw) {
