@@ -152,8 +152,8 @@ void paint_agent(Canvas& c, int look, AgentPose pose) {
   struct Limb {
     float ax, ay, bx, by;
   };
-  Limb back_leg{0.4f, 1.74f, 0.4f, 1.93f}, front_leg{0.6f, 1.74f, 0.6f, 1.93f};
-  Limb back_arm{0.3f, 1.5f, 0.22f, 1.66f}, front_arm{0.7f, 1.5f, 0.78f, 1.66f};
+  Limb back_leg{0.38f, 1.74f, 0.38f, 1.92f}, front_leg{0.62f, 1.74f, 0.62f, 1.92f};
+  Limb back_arm{0.27f, 1.5f, 0.18f, 1.66f}, front_arm{0.73f, 1.5f, 0.82f, 1.66f};
   bool climbing = false;
   switch (pose) {
     case AgentPose::Stand: break;
@@ -190,17 +190,17 @@ void paint_agent(Canvas& c, int look, AgentPose pose) {
   };
   limb(back_arm, 0.06f, dark);
   limb(back_leg, 0.08f, dark);
-  c.outlined([&](float u, float v) { return sd_box(u, v, 0.5f, body_y + dy, 0.23f, body_h, 0.09f); }, body, line, kLine);
+  c.outlined([&](float u, float v) { return sd_box(u, v, 0.5f, body_y + dy, 0.27f, body_h, 0.1f); }, body, line, kLine);
   limb(front_leg, 0.08f, body);
-  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.5f, head_y + dy, 0.31f); }, body, line, kLine);
+  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.5f, head_y + dy, 0.34f); }, body, line, kLine);
   // Antenna: the look's one playful detail, and a cue for the facing direction.
-  c.fill([&](float u, float v) { return sd_capsule(u, v, 0.5f, head_y + dy - 0.29f, 0.6f, head_y + dy - 0.42f, 0.022f); }, line);
-  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.61f, head_y + dy - 0.44f, 0.055f); }, shade(body, 1.3f), line, 0.025f);
+  c.fill([&](float u, float v) { return sd_capsule(u, v, 0.5f, head_y + dy - 0.32f, 0.6f, head_y + dy - 0.44f, 0.022f); }, line);
+  c.outlined([&](float u, float v) { return sd_circle(u, v, 0.61f, head_y + dy - 0.46f, 0.055f); }, shade(body, 1.3f), line, 0.025f);
   if (climbing) {
     c.fill([&](float u, float v) { return sd_ellipse(u, v, 0.5f, head_y + dy + 0.05f, 0.16f, 0.12f); }, dark);
   } else {
-    c.fill([&](float u, float v) { return sd_ellipse(u, v, 0.62f, head_y + dy - 0.02f, 0.14f, 0.12f); }, kEyeWhite);
-    c.fill([&](float u, float v) { return sd_circle(u, v, 0.68f, head_y + dy - 0.02f, 0.06f); }, kPupil);
+    c.fill([&](float u, float v) { return sd_ellipse(u, v, 0.64f, head_y + dy - 0.02f, 0.15f, 0.13f); }, kEyeWhite);
+    c.fill([&](float u, float v) { return sd_circle(u, v, 0.7f, head_y + dy - 0.02f, 0.065f); }, kPupil);
     c.fill([&](float u, float v) { return sd_capsule(u, v, 0.6f, head_y + dy + 0.14f, 0.72f, head_y + dy + 0.12f, 0.02f); }, line);
   }
   limb(front_arm, 0.06f, body);

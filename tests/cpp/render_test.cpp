@@ -471,10 +471,10 @@ struct Golden {
   uint64_t hash;
 };
 const Golden kGolden[] = {
-    {"standard", 0, false, 0, 0x8fe1ca73a3479050ull},
-    {"standard", 1, true, 40, 0x7677fd7ff6754f3full},
-    {"platform", 0, false, 0, 0x4091549404aa2918ull},
-    {"platform", 3, false, 40, 0x82b7db6b1d6590ecull},
+    {"standard", 0, false, 0, 0x257b68c078567403ull},
+    {"standard", 1, true, 40, 0x87216d2d86122ef9ull},
+    {"platform", 0, false, 0, 0x4de58e0a1337ae52ull},
+    {"platform", 3, false, 40, 0xeeca93bb85078ed1ull},
     {"maze", 0, false, 0, 0x15e06b0001d5e53bull},
     {"maze", 2, true, 40, 0x94134c157d9a9fe3ull},
 };
