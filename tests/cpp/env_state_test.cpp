@@ -524,8 +524,7 @@ TEST_F(EnvStateErrors, RandomEditsBehindAValidChecksumNeverCrash) {
   std::mt19937 g(2024);
   int refused = 0, loaded = 0;
   for (int trial = 0; trial < 3000; ++trial) {
-    std::vector<uint8_t> s = good_;
-    s.resize(s.size() - 4);  // drop the checksum; re-added below
+    std::vector<uint8_t> s(good_.begin(), good_.end() - 4);  // without the checksum
     const uint32_t kind = g() % 3;
     const size_t pos = 16 + g() % (s.size() - 16);
     if (kind == 0) {
@@ -538,7 +537,7 @@ TEST_F(EnvStateErrors, RandomEditsBehindAValidChecksumNeverCrash) {
         s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<uint8_t>(g()));
       }
     }
-    s.resize(s.size() + 4);
+    s.insert(s.end(), 4, 0);  // room for the checksum
     const auto total = static_cast<uint32_t>(s.size());
     for (int i = 0; i < 4; ++i) s[12 + static_cast<size_t>(i)] = static_cast<uint8_t>(total >> (8 * i));
     s = with_fixed_crc(s);
