@@ -35,7 +35,10 @@ struct Sheet {
   int cols, rows, cell_w, cell_h;
   std::vector<uint8_t> rgb;
   Sheet(int n, int cols_, int cw, int ch)
-      : cols(cols_), rows((n + cols_ - 1) / cols_), cell_w(cw), cell_h(ch),
+      : cols(cols_),
+        rows((n + cols_ - 1) / cols_),
+        cell_w(cw),
+        cell_h(ch),
         rgb(size_t(width()) * height() * 3, kSheetBg) {}
   int width() const { return cols * (cell_w + kGap) + kGap; }
   int height() const { return rows * (cell_h + kGap) + kGap; }
@@ -95,7 +98,8 @@ Sheet sprite_sheet(int size, int cols) {
   std::vector<const Sprite*> all;
   for (int i = 0; i < CellIndex::kCount; ++i) all.push_back(&cells[i]);
   for (int l = 0; l < kNumAgentLooks; ++l) {
-    for (int p = 0; p < static_cast<int>(AgentPose::Count); ++p) all.push_back(&agents[agent_index(l, AgentPose(p), false)]);
+    for (int p = 0; p < static_cast<int>(AgentPose::Count); ++p)
+      all.push_back(&agents[agent_index(l, AgentPose(p), false)]);
   }
   Sheet sheet(static_cast<int>(all.size()), cols, size, 2 * size);
   for (size_t i = 0; i < all.size(); ++i) {
@@ -147,22 +151,38 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
         return argv[++i];
       };
-      if (a == "--game") game_name = next();
-      else if (a == "--seeds") seeds_spec = next();
-      else if (a == "--size") size = std::stoi(next());
-      else if (a == "--cols") cols = std::stoi(next());
-      else if (a == "--steps") steps = std::stoi(next());
-      else if (a == "--action-seed") action_seed = static_cast<uint32_t>(std::stoul(next()));
-      else if (a == "--hold") hold = std::stoi(next());
-      else if (a == "--zoom") zoom = std::stof(next());
-      else if (a == "--scale") scale = std::stoi(next());
-      else if (a == "--high") high = true;
-      else if (a == "--vel") vel = true;
-      else if (a == "--run") run = true;
-      else if (a == "--sprites") sprites = true;
-      else if (a == "--backgrounds") backgrounds = true;
-      else if (a == "--out") out = next();
-      else return usage(("unknown argument " + a).c_str());
+      if (a == "--game")
+        game_name = next();
+      else if (a == "--seeds")
+        seeds_spec = next();
+      else if (a == "--size")
+        size = std::stoi(next());
+      else if (a == "--cols")
+        cols = std::stoi(next());
+      else if (a == "--steps")
+        steps = std::stoi(next());
+      else if (a == "--action-seed")
+        action_seed = static_cast<uint32_t>(std::stoul(next()));
+      else if (a == "--hold")
+        hold = std::stoi(next());
+      else if (a == "--zoom")
+        zoom = std::stof(next());
+      else if (a == "--scale")
+        scale = std::stoi(next());
+      else if (a == "--high")
+        high = true;
+      else if (a == "--vel")
+        vel = true;
+      else if (a == "--run")
+        run = true;
+      else if (a == "--sprites")
+        sprites = true;
+      else if (a == "--backgrounds")
+        backgrounds = true;
+      else if (a == "--out")
+        out = next();
+      else
+        return usage(("unknown argument " + a).c_str());
     }
     if (out.empty()) return usage("--out is required");
     if (size < 4 || size > 4096) return usage("--size must be in [4, 4096]");
@@ -192,7 +212,9 @@ int main(int argc, char** argv) {
       for (int t = 0; t < steps && !s.level_over; ++t) {
         s.clock += 1;
         s.age += 1;
-        const int action = run ? (t % 7 == 3 ? 4 : 1) : hold >= 0 ? hold : actions.randn(kNumActions);
+        const int action = run         ? (t % 7 == 3 ? 4 : 1)
+                           : hold >= 0 ? hold
+                                       : actions.randn(kNumActions);
         game->step(s, action);
       }
       FrameView f = FrameView::packed(frame.data(), size, size);
@@ -200,7 +222,8 @@ int main(int argc, char** argv) {
       if (vel) draw_velocity_squares(f, s.agent.vx, s.agent.vy);
       FrameView dst = sheet.cell(static_cast<int>(i));
       for (int y = 0; y < dst.height; ++y) {
-        for (int x = 0; x < dst.width; ++x) std::copy_n(f.pixel(x / scale, y / scale), 3, dst.pixel(x, y));
+        for (int x = 0; x < dst.width; ++x)
+          std::copy_n(f.pixel(x / scale, y / scale), 3, dst.pixel(x, y));
       }
     }
     write_png(out, sheet);

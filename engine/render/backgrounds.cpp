@@ -54,7 +54,8 @@ float ridge_height(const Layer& l, float u, uint32_t seed) {
   const float ph = art_hash01(seed, 3, 9) * kTau;
   switch (l.ridge) {
     case Ridge::Hills:
-      return l.base - l.amp * (0.6f * std::sin(kTau * f * u + ph) + 0.4f * std::sin(kTau * 2 * f * u + 2 * ph));
+      return l.base - l.amp * (0.6f * std::sin(kTau * f * u + ph) +
+                               0.4f * std::sin(kTau * 2 * f * u + 2 * ph));
     case Ridge::Dunes:
       return l.base - l.amp * std::pow(std::abs(std::sin(0.5f * kTau * f * u + ph)), 0.7f);
     case Ridge::Mountains: {
@@ -101,7 +102,7 @@ Rgba sky(const Scene& s, float u, float v, float px) {
     const float r = std::hypot(wrap_du(u - 0.5f), v - 0.95f);
     const float t = (r - 0.42f) / 0.09f;
     if (t > 0 && t < 1) {
-      const Rgba bands[6] = {rgb8(255, 80, 80), rgb8(255, 160, 60), rgb8(255, 230, 80),
+      const Rgba bands[6] = {rgb8(255, 80, 80),   rgb8(255, 160, 60), rgb8(255, 230, 80),
                              rgb8(110, 210, 100), rgb8(90, 150, 250), rgb8(160, 100, 220)};
       c = mix(c, bands[std::min(5, static_cast<int>(t * 6))], 0.45f);
     }
@@ -117,11 +118,14 @@ Rgba sky(const Scene& s, float u, float v, float px) {
     const float w = 0.06f + 0.05f * art_hash01(i, 2, s.seed);
     const float du = wrap_du(u - cx), dv = v - cy;
     if (std::abs(du) > 2.5f * w || std::abs(dv) > 1.5f * w) continue;
-    float d = std::min({std::hypot(du, dv * 1.4f) - w, std::hypot(du + w, (dv - w * 0.2f) * 1.4f) - w * 0.7f,
-                  std::hypot(du - w * 1.1f, (dv - w * 0.25f) * 1.4f) - w * 0.65f});
+    float d = std::min({std::hypot(du, dv * 1.4f) - w,
+                        std::hypot(du + w, (dv - w * 0.2f) * 1.4f) - w * 0.7f,
+                        std::hypot(du - w * 1.1f, (dv - w * 0.25f) * 1.4f) - w * 0.65f});
     d = std::max(d, dv - w * 0.55f);  // flat bottom
     const float a = smooth_edge(d, px);
-    if (a > 0) c = mix(c, mix(s.cloud, shade(s.cloud, 0.88f), std::clamp((dv + w) / (2 * w), 0.0f, 1.0f)), a * 0.95f);
+    if (a > 0)
+      c = mix(c, mix(s.cloud, shade(s.cloud, 0.88f), std::clamp((dv + w) / (2 * w), 0.0f, 1.0f)),
+              a * 0.95f);
   }
   return c;
 }
@@ -143,11 +147,12 @@ float deco_sdf(const Scene& s, const float* deco_ground, float u, float v, Rgba&
     Rgba c = s.deco_col;
     switch (s.deco) {
       case Deco::Cacti:
-        d = std::min({sd_capsule(du, v, 0, ground, 0, ground - h, 0.012f),
-                      sd_capsule(du, v, 0, ground - h * 0.5f, -0.025f, ground - h * 0.5f, 0.009f),
-                      sd_capsule(du, v, -0.025f, ground - h * 0.5f, -0.025f, ground - h * 0.75f, 0.009f),
-                      sd_capsule(du, v, 0, ground - h * 0.35f, 0.022f, ground - h * 0.35f, 0.009f),
-                      sd_capsule(du, v, 0.022f, ground - h * 0.35f, 0.022f, ground - h * 0.6f, 0.009f)});
+        d = std::min(
+            {sd_capsule(du, v, 0, ground, 0, ground - h, 0.012f),
+             sd_capsule(du, v, 0, ground - h * 0.5f, -0.025f, ground - h * 0.5f, 0.009f),
+             sd_capsule(du, v, -0.025f, ground - h * 0.5f, -0.025f, ground - h * 0.75f, 0.009f),
+             sd_capsule(du, v, 0, ground - h * 0.35f, 0.022f, ground - h * 0.35f, 0.009f),
+             sd_capsule(du, v, 0.022f, ground - h * 0.35f, 0.022f, ground - h * 0.6f, 0.009f)});
         break;
       case Deco::Trees:
       case Deco::AutumnTrees: {
@@ -159,27 +164,32 @@ float deco_sdf(const Scene& s, const float* deco_ground, float u, float v, Rgba&
         break;
       }
       case Deco::Pines: {
-        d = std::min(sd_triangle(du, v, -0.035f, ground - 0.01f, 0.035f, ground - 0.01f, 0, ground - h * 1.3f),
+        d = std::min(sd_triangle(du, v, -0.035f, ground - 0.01f, 0.035f, ground - 0.01f, 0,
+                                 ground - h * 1.3f),
                      sd_box(du, v, 0, ground - 0.005f, 0.005f, 0.012f));
         break;
       }
       case Deco::Mushrooms: {
         const float stem = sd_box(du, v, 0, ground - h * 0.5f, 0.012f, h * 0.5f, 0.005f);
-        const float cap = std::max(sd_ellipse(du, v, 0, ground - h, 0.05f, 0.035f), v - (ground - h));
+        const float cap =
+            std::max(sd_ellipse(du, v, 0, ground - h, 0.05f, 0.035f), v - (ground - h));
         d = std::min(stem, cap);
         c = cap < stem ? s.deco_col : rgb8(246, 236, 210);
-        if (cap < stem && sd_circle(du, v, 0.015f, ground - h - 0.018f, 0.009f) < 0) c = rgb8(255, 255, 255);
+        if (cap < stem && sd_circle(du, v, 0.015f, ground - h - 0.018f, 0.009f) < 0)
+          c = rgb8(255, 255, 255);
         break;
       }
       case Deco::Islands: {
         const float y = 0.3f + 0.35f * art_hash01(i, 6, s.seed);
         const float top = sd_box(du, v, 0, y, 0.085f, 0.014f, 0.01f);
-        const float rock = sd_triangle(du, v, -0.08f, y + 0.006f, 0.08f, y + 0.006f, 0.015f, y + 0.12f);
+        const float rock =
+            sd_triangle(du, v, -0.08f, y + 0.006f, 0.08f, y + 0.006f, 0.015f, y + 0.12f);
         d = std::min(top, rock);
         c = top < rock ? rgb8(120, 210, 90) : rgb8(150, 110, 80);
         break;
       }
-      case Deco::None: break;
+      case Deco::None:
+        break;
     }
     if (d < best) best = d, col = c;
   }
@@ -258,12 +268,14 @@ Rgba space_pixel(const Space& s, float u, float v, float px) {
       if (!behind) c = mix(c, rgb8(230, 210, 170), smooth_edge(ring, px) * 0.7f);
     }
     const float light = std::clamp(0.5f - (dx + dy) / (s.planet_r * 2.2f), 0.1f, 1.0f);
-    const float bands = 0.85f + 0.15f * std::sin(dy / s.planet_r * 9 + fbm(u * 6, v * 6, 6, 6, s.seed + 5, 3) * 4);
+    const float bands =
+        0.85f + 0.15f * std::sin(dy / s.planet_r * 9 + fbm(u * 6, v * 6, 6, 6, s.seed + 5, 3) * 4);
     c = mix(c, shade(s.planet, light * bands * 1.2f), smooth_edge(d, px));
     if (s.rings) {
       const float rr = std::hypot(dx, dy * 3.2f);
       const float ring = std::abs(rr - s.planet_r * 1.6f) - s.planet_r * 0.18f;
-      if (dy > 0 || d >= 0) c = mix(c, rgb8(230, 210, 170), smooth_edge(ring, px) * (d < 0 && dy > 0 ? 0.7f : 0.0f));
+      if (dy > 0 || d >= 0)
+        c = mix(c, rgb8(230, 210, 170), smooth_edge(ring, px) * (d < 0 && dy > 0 ? 0.7f : 0.0f));
     }
   }
   return c;
@@ -273,14 +285,16 @@ Rgba cave_pixel(float u, float v, float px) {
   const float n = fbm(u * 6, v * 6, 6, 6, 404, 5);
   Rgba c = mix(rgb8(70, 54, 48), rgb8(36, 28, 30), std::clamp(n * 1.4f - 0.2f, 0.0f, 1.0f));
   // Glow from an opening in the middle distance.
-  c = mix(c, rgb8(120, 150, 140), 0.45f * std::exp(-std::hypot(wrap_du(u - 0.5f), (v - 0.5f) * 1.5f) * 5));
+  c = mix(c, rgb8(120, 150, 140),
+          0.45f * std::exp(-std::hypot(wrap_du(u - 0.5f), (v - 0.5f) * 1.5f) * 5));
   for (int i = 0; i < 16; ++i) {  // stalactites (top) and stalagmites (bottom)
     const float x = (i + art_hash01(i, 1, 404)) / 16;
     const float len = 0.12f + 0.2f * art_hash01(i, 2, 404);
     const float w = 0.018f + 0.015f * art_hash01(i, 3, 404);
     const float du = wrap_du(u - x);
     const float top = sd_triangle(du, v, -w, -0.01f, w, -0.01f, 0, len);
-    const float bottom = sd_triangle(du + 0.03f, v, -w * 1.3f, 1.01f, w * 1.3f, 1.01f, 0, 1 - len * 0.8f);
+    const float bottom =
+        sd_triangle(du + 0.03f, v, -w * 1.3f, 1.01f, w * 1.3f, 1.01f, 0, 1 - len * 0.8f);
     c = mix(c, rgb8(52, 40, 38), smooth_edge(std::min(top, bottom), px));
   }
   for (int i = 0; i < 7; ++i) {  // glowing crystals
@@ -307,23 +321,30 @@ Scene make_scene(int index) {
   const Rgba warm_top = rgb8(246, 150, 96), warm_bottom = rgb8(255, 222, 160);
   Scene s;
   switch (index) {
-    case 0: case 4:  // desert
-      s = index == 0 ? landscape(blue_top, blue_bottom, 100) : landscape(warm_top, warm_bottom, 104);
+    case 0:
+    case 4:  // desert
+      s = index == 0 ? landscape(blue_top, blue_bottom, 100)
+                     : landscape(warm_top, warm_bottom, 104);
       s.clouds = 3, s.sun_r = 0.05f;
       add(s, Ridge::Mesas, 0.62f, 0.12f, 2, index == 0 ? rgb8(230, 196, 150) : rgb8(222, 160, 120));
       add(s, Ridge::Dunes, 0.8f, 0.08f, 3, index == 0 ? rgb8(238, 210, 140) : rgb8(236, 180, 110));
       s.deco = Deco::Cacti, s.deco_col = rgb8(96, 160, 80);
       break;
-    case 1: case 5:  // grass
-      s = index == 1 ? landscape(blue_top, blue_bottom, 101) : landscape(warm_top, warm_bottom, 105);
+    case 1:
+    case 5:  // grass
+      s = index == 1 ? landscape(blue_top, blue_bottom, 101)
+                     : landscape(warm_top, warm_bottom, 105);
       s.clouds = 5;
       add(s, Ridge::Hills, 0.6f, 0.08f, 2, index == 1 ? rgb8(160, 214, 140) : rgb8(196, 200, 120));
       add(s, Ridge::Hills, 0.78f, 0.07f, 3, index == 1 ? rgb8(110, 190, 96) : rgb8(164, 176, 84));
       break;
-    case 2: case 6:  // land: hills with trees
-      s = index == 2 ? landscape(blue_top, blue_bottom, 102) : landscape(warm_top, warm_bottom, 106);
+    case 2:
+    case 6:  // land: hills with trees
+      s = index == 2 ? landscape(blue_top, blue_bottom, 102)
+                     : landscape(warm_top, warm_bottom, 106);
       s.clouds = 4, s.sun_r = index == 6 ? 0.07f : 0.0f, s.sun_y = 0.5f;
-      add(s, Ridge::Mountains, 0.55f, 0.2f, 2, index == 2 ? rgb8(170, 190, 210) : rgb8(200, 150, 140));
+      add(s, Ridge::Mountains, 0.55f, 0.2f, 2,
+          index == 2 ? rgb8(170, 190, 210) : rgb8(200, 150, 140));
       add(s, Ridge::Hills, 0.76f, 0.06f, 2, index == 2 ? rgb8(120, 196, 104) : rgb8(180, 150, 90));
       s.deco = Deco::Trees, s.deco_col = index == 2 ? rgb8(80, 160, 70) : rgb8(150, 130, 60);
       break;
@@ -454,10 +475,18 @@ Space make_space(int index) {
   s.neb_amount = 0.35f;
   s.stars = 60;
   switch (index) {
-    case 26: s.planet_r = 0.22f, s.planet = rgb8(210, 130, 80); break;
-    case 27: s.planet_r = 0.16f, s.planet = rgb8(220, 200, 150), s.rings = true, s.planet_x = 0.6f; break;
-    case 28: s.planet_r = 0.3f, s.planet = rgb8(90, 150, 230), s.planet_y = 0.8f; break;
-    default: s.stars = 140, s.neb_amount = 0.55f; break;
+    case 26:
+      s.planet_r = 0.22f, s.planet = rgb8(210, 130, 80);
+      break;
+    case 27:
+      s.planet_r = 0.16f, s.planet = rgb8(220, 200, 150), s.rings = true, s.planet_x = 0.6f;
+      break;
+    case 28:
+      s.planet_r = 0.3f, s.planet = rgb8(90, 150, 230), s.planet_y = 0.8f;
+      break;
+    default:
+      s.stars = 140, s.neb_amount = 0.55f;
+      break;
   }
   return s;
 }
@@ -490,8 +519,8 @@ void paint_background(int index, int size, uint8_t* rgb) {
     for (int x = 0; x < size; ++x) {
       const float u = (x + 0.5f) * px;
       const Rgba c = index == 17 ? cave_pixel(u, v, px)
-                     : space     ? space_pixel(sp, u, v, px)
-                                 : scene_pixel(scene, u, v, px, heights[x].data(), deco_ground.data());
+                     : space ? space_pixel(sp, u, v, px)
+                             : scene_pixel(scene, u, v, px, heights[x].data(), deco_ground.data());
       uint8_t* d = rgb + (size_t(y) * size + x) * 3;
       d[0] = static_cast<uint8_t>(std::clamp(c.r, 0.0f, 1.0f) * 255 + 0.5f);
       d[1] = static_cast<uint8_t>(std::clamp(c.g, 0.0f, 1.0f) * 255 + 0.5f);

@@ -55,8 +55,8 @@ float sd_triangle(float x, float y, float ax, float ay, float bx, float by, floa
     const float dx = vx - ex * h, dy = vy - ey * h;
     return dx * dx + dy * dy;
   };
-  const float d = std::min({seg(v0x, v0y, e0x, e0y), seg(v1x, v1y, e1x, e1y),
-                            seg(v2x, v2y, e2x, e2y)});
+  const float d =
+      std::min({seg(v0x, v0y, e0x, e0y), seg(v1x, v1y, e1x, e1y), seg(v2x, v2y, e2x, e2y)});
   const float s = e0x * e2y - e0y * e2x;
   const float c0 = s * (v0x * e0y - v0y * e0x), c1 = s * (v1x * e1y - v1y * e1x),
               c2 = s * (v2x * e2y - v2y * e2x);
@@ -65,7 +65,8 @@ float sd_triangle(float x, float y, float ax, float ay, float bx, float by, floa
 }
 
 void Canvas::mirror_x() {
-  for (int y = 0; y < h_; ++y) std::reverse(px_.begin() + size_t(y) * w_, px_.begin() + size_t(y + 1) * w_);
+  for (int y = 0; y < h_; ++y)
+    std::reverse(px_.begin() + size_t(y) * w_, px_.begin() + size_t(y + 1) * w_);
 }
 
 void Canvas::shift_left_wrapped(int dx) {
@@ -135,8 +136,7 @@ Sprite make_disc(float diameter, float opacity) {
   const int n = std::max(1, static_cast<int>(std::ceil(diameter)));
   Canvas c(n, n, 1.0f);
   const float r = diameter / 2, ctr = n / 2.0f;
-  c.fill([&](float u, float v) { return sd_circle(u, v, ctr, ctr, r); }, Rgba{1, 1, 1, 1},
-         opacity);
+  c.fill([&](float u, float v) { return sd_circle(u, v, ctr, ctr, r); }, Rgba{1, 1, 1, 1}, opacity);
   return make_sprite(c, n, n);
 }
 

@@ -125,10 +125,10 @@ class Canvas {
 struct Sprite {
   int w = 0, h = 0;
   bool opaque = false;
-  std::vector<uint8_t> rgb;        // w * h * 3
-  std::vector<uint8_t> inv_alpha;  // w * h
+  std::vector<uint8_t> rgb;              // w * h * 3
+  std::vector<uint8_t> inv_alpha;        // w * h
   std::vector<uint16_t> row_lo, row_hi;  // per row, the non-transparent column range [lo, hi)
-  std::vector<uint8_t> row_opaque;        // per row: every pixel of [lo, hi) is opaque
+  std::vector<uint8_t> row_opaque;       // per row: every pixel of [lo, hi) is opaque
 };
 
 // Resamples a canvas to w x h pixels (box filter when shrinking, linear when enlarging) and

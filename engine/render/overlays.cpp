@@ -9,12 +9,12 @@
 namespace coinrun {
 namespace {
 
-constexpr double kVelSquareSide = 0.2;  // §7.9: each square is 0.2 H on a side
-constexpr float kMaxVx = 0.5f;          // §7.9: vx / 0.5
-constexpr float kMaxVy = 1.5f;          // §7.9: vy / 1.5
-constexpr int kMaxAugRects = 6;         // §7.8: randint(0, 6) rectangles
+constexpr double kVelSquareSide = 0.2;                     // §7.9: each square is 0.2 H on a side
+constexpr float kMaxVx = 0.5f;                             // §7.9: vx / 0.5
+constexpr float kMaxVy = 1.5f;                             // §7.9: vy / 1.5
+constexpr int kMaxAugRects = 6;                            // §7.8: randint(0, 6) rectangles
 constexpr double kAugMinSize = 0.1, kAugSizeRange = 0.25;  // §7.8: (0.1 + 0.25 rand01) W
-constexpr int kAugColourHi = 255;       // §7.8: randint(0, 255), i.e. 0..254
+constexpr int kAugColourHi = 255;                          // §7.8: randint(0, 255), i.e. 0..254
 
 // §7.9: clamp(int(255 (0.5 + 0.5 v / vmax)), 0, 255); int() truncates toward zero.
 uint8_t grey_level(float v, float vmax) {

@@ -2,6 +2,8 @@
 // background is a pre-scaled picture copied row by row, and every sprite is pre-scaled to the
 // exact pixel size it is drawn at (row copies for opaque tiles, one integer blend per byte
 // otherwise).
+#include "scene.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "camera.h"
-#include "scene.h"
 #include "sprite_atlas.h"
 
 namespace coinrun {
@@ -18,12 +19,13 @@ namespace {
 constexpr double kParallax = 0.4;  // §7.6: the background moves at 40 % of the foreground
 constexpr double kBgCentreX = 31.5, kBgCentreY = 32.5;  // §7.6 picture centre, world units
 constexpr int kWalkFrameTicks = 5;  // §7.4, §7.5: walk/climb and walker frames last 5 ticks
-constexpr uint8_t kMazeBg = 30, kMazeWall = 150;             // §7.10
-constexpr uint8_t kMazeAgent[3] = {0, 255, 199};             // §7.10 teal
-constexpr uint8_t kMazeCoin[3] = {255, 255, 0};              // §7.10 yellow
-constexpr int kMaxFrameDim = 1 << 14;
-constexpr int kObsTile = 5;
-constexpr double kTrailMargin = 3.0;  // tiles around the frame where a monster's trail may show  // §7.2: tile size of the 64 x 64 observation (k = zoom = 5)  // bound on frame sizes this renderer accepts
+constexpr uint8_t kMazeBg = 30, kMazeWall = 150;  // §7.10
+constexpr uint8_t kMazeAgent[3] = {0, 255, 199};  // §7.10 teal
+constexpr uint8_t kMazeCoin[3] = {255, 255, 0};   // §7.10 yellow
+constexpr int kMaxFrameDim = 1 << 14;  // bound on frame sizes this renderer accepts
+constexpr int kObsTile = 5;  // §7.2: tile size of the 64 x 64 observation (k = zoom = 5)
+// Tiles around the frame where an off-frame monster's trail may still show (§7.5).
+constexpr double kTrailMargin = 3.0;
 
 inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
 
@@ -95,7 +97,8 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f) {
     for (int x = 0; x < f.width; ++x) {
       const Tap tx = cols[x];
       for (int c = 0; c < 3; ++c) {
-        out[3 * x + c] = static_cast<uint16_t>(r[tx.i0 * 3 + c] * (256 - tx.w) + r[tx.i1 * 3 + c] * tx.w);
+        out[3 * x + c] =
+            static_cast<uint16_t>(r[tx.i0 * 3 + c] * (256 - tx.w) + r[tx.i1 * 3 + c] * tx.w);
       }
     }
   };
@@ -169,9 +172,12 @@ void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& ce
   const auto& cells_ = s.grid.cells();
   // At an integer k every tile has the same size: resolve the sprite set once.
   bool uniform = true;
-  for (int x = xr.lo; x <= xr.hi; ++x) uniform = uniform && col[x + 1] - col[x] == col[xr.lo + 1] - col[xr.lo];
-  for (int y = yr.lo; y <= yr.hi; ++y) uniform = uniform && row[y] - row[y + 1] == row[yr.lo] - row[yr.lo + 1];
-  const SpriteSet* fixed = uniform ? &cells.get(col[xr.lo + 1] - col[xr.lo], row[yr.lo] - row[yr.lo + 1]) : nullptr;
+  for (int x = xr.lo; x <= xr.hi; ++x)
+    uniform = uniform && col[x + 1] - col[x] == col[xr.lo + 1] - col[xr.lo];
+  for (int y = yr.lo; y <= yr.hi; ++y)
+    uniform = uniform && row[y] - row[y + 1] == row[yr.lo] - row[yr.lo + 1];
+  const SpriteSet* fixed =
+      uniform ? &cells.get(col[xr.lo + 1] - col[xr.lo], row[yr.lo] - row[yr.lo + 1]) : nullptr;
   // §7.3: bottom row first, left to right.
   for (int y = yr.lo; y <= yr.hi; ++y) {
     const int top = row[y + 1], h = row[y] - row[y + 1];
@@ -185,7 +191,8 @@ void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& ce
       if (sp.opaque && w == kObsTile && rows_inside && col[x] >= 0 && col[x] + w <= f.width) {
         // The common case at 64 x 64: an opaque 5 x 5 tile fully inside the frame.
         const uint8_t* src = sp.rgb.data();
-        for (int r = 0; r < h; ++r, src += 3 * kObsTile) std::memcpy(f.pixel(col[x], top + r), src, 3 * kObsTile);
+        for (int r = 0; r < h; ++r, src += 3 * kObsTile)
+          std::memcpy(f.pixel(col[x], top + r), src, 3 * kObsTile);
         continue;
       }
       blit(f, sp, col[x], top);
@@ -251,9 +258,9 @@ void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache&
 bool usable(const GameState& s, FrameView f) {
   constexpr float kMaxZoom = 1000.0f, kMaxCoord = 1e6f;
   const Agent& a = s.agent;
-  return s.zoom > 0 && s.zoom <= kMaxZoom && std::abs(a.x) < kMaxCoord && std::abs(a.y) < kMaxCoord &&
-         f.data != nullptr && f.width > 0 && f.height > 0 && f.width <= kMaxFrameDim &&
-         f.height <= kMaxFrameDim && f.stride >= 3 * f.width;
+  return s.zoom > 0 && s.zoom <= kMaxZoom && std::abs(a.x) < kMaxCoord &&
+         std::abs(a.y) < kMaxCoord && f.data != nullptr && f.width > 0 && f.height > 0 &&
+         f.width <= kMaxFrameDim && f.height <= kMaxFrameDim && f.stride >= 3 * f.width;
 }
 
 }  // namespace
@@ -281,12 +288,13 @@ void draw_maze_scene(const GameState& s, FrameView f) {
       if (is_solid(t)) {
         fill_rect(f, cam.px(x), top, cam.px(x + 1), bottom, kMazeWall, kMazeWall, kMazeWall);
       } else if (t == Tile::Coin) {
-        fill_rect(f, cam.px(x), top, cam.px(x + 1), bottom, kMazeCoin[0], kMazeCoin[1], kMazeCoin[2]);
+        fill_rect(f, cam.px(x), top, cam.px(x + 1), bottom, kMazeCoin[0], kMazeCoin[1],
+                  kMazeCoin[2]);
       }
     }
   }
-  fill_rect(f, cam.px(s.agent.x), cam.py(s.agent.y + 1.0), cam.px(s.agent.x + 1.0), cam.py(s.agent.y),
-            kMazeAgent[0], kMazeAgent[1], kMazeAgent[2]);
+  fill_rect(f, cam.px(s.agent.x), cam.py(s.agent.y + 1.0), cam.px(s.agent.x + 1.0),
+            cam.py(s.agent.y), kMazeAgent[0], kMazeAgent[1], kMazeAgent[2]);
 }
 
 }  // namespace coinrun

@@ -49,12 +49,14 @@ void paint_body(Canvas& c, int theme) {
             return with_alpha(n > 0.5f ? shade(g.body, 1.12f) : g.speck, std::abs(n - 0.5f) * 0.9f);
           });
   if (theme == 5) {  // Stone: brick courses.
-    c.fill([](float u, float v) {
-      const float row = std::abs(v - std::round(v * 2) / 2);
-      const float off = (static_cast<int>(v * 2) % 2) ? 0.25f : 0.75f;
-      const float col = std::abs(u - off);
-      return std::min(row, v > 0.02f && v < 0.98f ? col : 1.0f) - 0.025f;
-    }, g.speck);
+    c.fill(
+        [](float u, float v) {
+          const float row = std::abs(v - std::round(v * 2) / 2);
+          const float off = (static_cast<int>(v * 2) % 2) ? 0.25f : 0.75f;
+          const float col = std::abs(u - off);
+          return std::min(row, v > 0.02f && v < 0.98f ? col : 1.0f) - 0.025f;
+        },
+        g.speck);
   } else {
     const float pebbles[3][3] = {{0.22f, 0.35f, 0.07f}, {0.7f, 0.6f, 0.06f}, {0.4f, 0.82f, 0.05f}};
     for (const auto& p : pebbles) {
@@ -76,16 +78,21 @@ void paint_top(Canvas& c, int theme) {
   if (theme == 1) {  // grass tufts along the lower edge
     for (int i = 0; i < 4; ++i) {
       const float x = 0.125f + 0.25f * i;
-      c.fill([&](float u, float v) {
-        return sd_triangle(u, v, x - 0.07f, edge(x) - 0.02f, x + 0.07f, edge(x) - 0.02f, x,
-                           edge(x) + 0.09f);
-      }, g.top);
+      c.fill(
+          [&](float u, float v) {
+            return sd_triangle(u, v, x - 0.07f, edge(x) - 0.02f, x + 0.07f, edge(x) - 0.02f, x,
+                               edge(x) + 0.09f);
+          },
+          g.top);
     }
   } else if (theme == 4) {  // snow drips
     for (int i = 0; i < 3; ++i) {
       const float x = 0.18f + 0.32f * i;
-      c.fill([&](float u, float v) { return sd_capsule(u, v, x, edge(x) - 0.05f, x, edge(x) + 0.08f, 0.05f); },
-             g.top);
+      c.fill(
+          [&](float u, float v) {
+            return sd_capsule(u, v, x, edge(x) - 0.05f, x, edge(x) + 0.08f, 0.05f);
+          },
+          g.top);
     }
   }
   // Thin bright rim on the very top.
@@ -106,7 +113,8 @@ void paint_ground(Canvas& c, int theme, GroundPart part) {
     if (x < 0.5f && v > 0.45f) return std::hypot(x - 0.5f, (v - 0.45f) * 0.9f) - 0.5f;
     return std::max(-x, v - 1.0f);
   };
-  c.fill([&](float u, float v) { return -(shape(u, v) + 0.06f); }, shade(kGround[theme].speck, 0.8f), 0.7f);
+  c.fill([&](float u, float v) { return -(shape(u, v) + 0.06f); },
+         shade(kGround[theme].speck, 0.8f), 0.7f);
   c.mask(shape);
 }
 
@@ -125,22 +133,33 @@ void paint_crate(Canvas& c, int look) {
       }
       break;
     case 1:  // double: an X brace
-      c.fill([](float u, float v) { return sd_capsule(u, v, 0.2f, 0.2f, 0.8f, 0.8f, 0.06f); }, light);
-      c.fill([](float u, float v) { return sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.06f); }, light);
-      c.fill([](float u, float v) {
-        return std::abs(sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.06f)) - 0.012f;
-      }, dark);
+      c.fill([](float u, float v) { return sd_capsule(u, v, 0.2f, 0.2f, 0.8f, 0.8f, 0.06f); },
+             light);
+      c.fill([](float u, float v) { return sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.06f); },
+             light);
+      c.fill(
+          [](float u, float v) {
+            return std::abs(sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.06f)) - 0.012f;
+          },
+          dark);
       break;
     case 2:  // single: one diagonal brace
-      c.fill([](float u, float v) { return sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.08f); }, light);
-      c.fill([](float u, float v) {
-        return std::abs(sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.08f)) - 0.014f;
-      }, dark);
+      c.fill([](float u, float v) { return sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.08f); },
+             light);
+      c.fill(
+          [](float u, float v) {
+            return std::abs(sd_capsule(u, v, 0.2f, 0.8f, 0.8f, 0.2f, 0.08f)) - 0.014f;
+          },
+          dark);
       break;
     default:  // warning: black triangle with a yellow exclamation mark
-      c.fill([](float u, float v) { return sd_triangle(u, v, 0.5f, 0.2f, 0.8f, 0.76f, 0.2f, 0.76f) - 0.02f; },
-             rgb8(30, 30, 30));
-      c.fill([](float u, float v) { return sd_capsule(u, v, 0.5f, 0.38f, 0.5f, 0.56f, 0.035f); }, face);
+      c.fill(
+          [](float u, float v) {
+            return sd_triangle(u, v, 0.5f, 0.2f, 0.8f, 0.76f, 0.2f, 0.76f) - 0.02f;
+          },
+          rgb8(30, 30, 30));
+      c.fill([](float u, float v) { return sd_capsule(u, v, 0.5f, 0.38f, 0.5f, 0.56f, 0.035f); },
+             face);
       c.fill([](float u, float v) { return sd_circle(u, v, 0.5f, 0.67f, 0.04f); }, face);
       break;
   }
@@ -157,14 +176,18 @@ void paint_lava(Canvas& c, bool surface) {
   });
   // Round glowing bubbles; the picture wraps horizontally, so each bubble is drawn at u and
   // u - 1 to cross the tile edge seamlessly when it scrolls (§7.7).
-  const float bubbles[4][3] = {{0.2f, 0.62f, 0.08f}, {0.62f, 0.45f, 0.06f}, {0.8f, 0.82f, 0.07f},
-                               {0.42f, 0.9f, 0.05f}};
+  const float bubbles[4][3] = {
+      {0.2f, 0.62f, 0.08f}, {0.62f, 0.45f, 0.06f}, {0.8f, 0.82f, 0.07f}, {0.42f, 0.9f, 0.05f}};
   for (const auto& b : bubbles) {
     for (float off : {0.0f, -1.0f, 1.0f}) {
-      c.fill([&](float u, float v) { return std::max(sd_circle(u, v, b[0] + off, b[1], b[2]), area(u, v)); },
+      c.fill([&](float u,
+                 float v) { return std::max(sd_circle(u, v, b[0] + off, b[1], b[2]), area(u, v)); },
              glow, 0.9f);
-      c.fill([&](float u, float v) { return sd_circle(u, v, b[0] + off - b[2] * 0.3f, b[1] - b[2] * 0.3f, b[2] * 0.35f); },
-             rgb8(255, 250, 210), 0.8f);
+      c.fill(
+          [&](float u, float v) {
+            return sd_circle(u, v, b[0] + off - b[2] * 0.3f, b[1] - b[2] * 0.3f, b[2] * 0.35f);
+          },
+          rgb8(255, 250, 210), 0.8f);
     }
   }
   if (surface) {
@@ -188,7 +211,8 @@ void paint_item(Canvas& c, Item item) {
     }
     case Item::Coin: {
       const Rgba rim = rgb8(196, 128, 12), gold = rgb8(255, 206, 40), shine = rgb8(255, 244, 160);
-      c.outlined([](float u, float v) { return sd_circle(u, v, 0.5f, 0.5f, 0.4f); }, gold, rim, 0.07f);
+      c.outlined([](float u, float v) { return sd_circle(u, v, 0.5f, 0.5f, 0.4f); }, gold, rim,
+                 0.07f);
       c.fill([](float u, float v) { return std::abs(sd_circle(u, v, 0.5f, 0.5f, 0.25f)) - 0.025f; },
              rgb8(226, 160, 24));
       c.fill([](float u, float v) { return sd_box(u, v, 0.5f, 0.5f, 0.05f, 0.15f, 0.03f); }, rim);
@@ -197,20 +221,38 @@ void paint_item(Canvas& c, Item item) {
     }
     case Item::Gem: {
       const Rgba red = rgb8(228, 40, 64), dark = rgb8(140, 16, 40), light = rgb8(255, 140, 150);
-      c.fill([](float u, float v) { return sd_triangle(u, v, 0.15f, 0.4f, 0.85f, 0.4f, 0.5f, 0.88f); }, dark);
-      c.fill([](float u, float v) { return sd_box(u, v, 0.5f, 0.3f, 0.25f, 0.1f) ; }, red);
-      c.fill([](float u, float v) { return sd_triangle(u, v, 0.25f, 0.2f, 0.15f, 0.4f, 0.32f, 0.4f); }, red);
-      c.fill([](float u, float v) { return sd_triangle(u, v, 0.75f, 0.2f, 0.85f, 0.4f, 0.68f, 0.4f); }, red);
-      c.fill([](float u, float v) { return sd_triangle(u, v, 0.22f, 0.42f, 0.78f, 0.42f, 0.5f, 0.8f); }, red);
-      c.fill([](float u, float v) { return sd_triangle(u, v, 0.32f, 0.24f, 0.46f, 0.24f, 0.36f, 0.38f); }, light);
+      c.fill(
+          [](float u, float v) { return sd_triangle(u, v, 0.15f, 0.4f, 0.85f, 0.4f, 0.5f, 0.88f); },
+          dark);
+      c.fill([](float u, float v) { return sd_box(u, v, 0.5f, 0.3f, 0.25f, 0.1f); }, red);
+      c.fill(
+          [](float u, float v) { return sd_triangle(u, v, 0.25f, 0.2f, 0.15f, 0.4f, 0.32f, 0.4f); },
+          red);
+      c.fill(
+          [](float u, float v) { return sd_triangle(u, v, 0.75f, 0.2f, 0.85f, 0.4f, 0.68f, 0.4f); },
+          red);
+      c.fill([](float u,
+                float v) { return sd_triangle(u, v, 0.22f, 0.42f, 0.78f, 0.42f, 0.5f, 0.8f); },
+             red);
+      c.fill([](float u,
+                float v) { return sd_triangle(u, v, 0.32f, 0.24f, 0.46f, 0.24f, 0.36f, 0.38f); },
+             light);
       break;
     }
     case Item::Spikes: {
       const Rgba steel = rgb8(200, 204, 214), dark = rgb8(90, 94, 110);
       for (int i = 0; i < 3; ++i) {
         const float x = 0.17f + 0.33f * i;
-        c.fill([x](float u, float v) { return sd_triangle(u, v, x - 0.16f, 1.0f, x + 0.16f, 1.0f, x, 0.42f); }, dark);
-        c.fill([x](float u, float v) { return sd_triangle(u, v, x - 0.11f, 0.98f, x + 0.04f, 0.98f, x, 0.5f); }, steel);
+        c.fill(
+            [x](float u, float v) {
+              return sd_triangle(u, v, x - 0.16f, 1.0f, x + 0.16f, 1.0f, x, 0.42f);
+            },
+            dark);
+        c.fill(
+            [x](float u, float v) {
+              return sd_triangle(u, v, x - 0.11f, 0.98f, x + 0.04f, 0.98f, x, 0.5f);
+            },
+            steel);
       }
       break;
     }

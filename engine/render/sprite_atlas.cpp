@@ -9,7 +9,7 @@
 namespace coinrun {
 namespace {
 
-constexpr int kObsTilePx = 5;  // §7.2: k = zoom = 5 for the 64 x 64 observation
+constexpr int kObsTilePx = 5;          // §7.2: k = zoom = 5 for the 64 x 64 observation
 static_assert(kNumBackgrounds == 34);  // §12.3: keeps the background draw aligned
 
 Canvas tile_canvas() { return Canvas(kBaseTilePx, kBaseTilePx, kBaseTilePx); }
@@ -57,11 +57,13 @@ SpriteAtlas::SpriteAtlas(Key) {
     cell_art_[CellIndex::lava(p)] = lava;
     cell_art_[CellIndex::lava(p)].shift_left_wrapped(p * kBaseTilePx / kLavaPhases);
   }
-  for (int i = 0; i < static_cast<int>(Item::Count); ++i) paint_item(cell_art_[CellIndex::item(Item(i))], Item(i));
+  for (int i = 0; i < static_cast<int>(Item::Count); ++i)
+    paint_item(cell_art_[CellIndex::item(Item(i))], Item(i));
   for (int f = 0; f < 2; ++f) {
     paint_saw(cell_art_[CellIndex::saw(f, false)], f);
     paint_flyer(cell_art_[CellIndex::flyer(f, false)], f);
-    for (int s = 0; s < kNumWalkerLooks; ++s) paint_walker(cell_art_[CellIndex::walker(s, f, false)], s, f);
+    for (int s = 0; s < kNumWalkerLooks; ++s)
+      paint_walker(cell_art_[CellIndex::walker(s, f, false)], s, f);
   }
   constexpr int kPoses = static_cast<int>(AgentPose::Count);
   agent_art_.resize(kNumAgentLooks * kPoses, Canvas(kBaseTilePx, 2 * kBaseTilePx, kBaseTilePx));
@@ -75,7 +77,9 @@ SpriteAtlas::SpriteAtlas(Key) {
     for (int p = 0; p < kLavaPhases; ++p) {
       auto& tab = tile_table_[t][p];
       tab.fill(static_cast<int16_t>(CellIndex::ground(t, GroundPart::Centre)));
-      auto set = [&](Tile code, int idx) { tab[static_cast<uint8_t>(code)] = static_cast<int16_t>(idx); };
+      auto set = [&](Tile code, int idx) {
+        tab[static_cast<uint8_t>(code)] = static_cast<int16_t>(idx);
+      };
       set(Tile::Empty, -1);
       set(Tile::Surface, CellIndex::ground(t, GroundPart::Surface));
       set(Tile::PlatformLeft, CellIndex::ground(t, GroundPart::LeftEnd));
@@ -99,11 +103,14 @@ std::unique_ptr<SpriteSet> SpriteAtlas::build_cells(int w, int h) const {
   set->w = w, set->h = h;
   set->sprites.resize(CellIndex::kCount);
   for (int i = 0; i < CellIndex::puff(0); ++i) set->sprites[i] = make_sprite(cell_art_[i], w, h);
-  auto mirror = [&](int plain, int mirror_idx) { set->sprites[mirror_idx] = mirrored(set->sprites[plain]); };
+  auto mirror = [&](int plain, int mirror_idx) {
+    set->sprites[mirror_idx] = mirrored(set->sprites[plain]);
+  };
   for (int f = 0; f < 2; ++f) {
     mirror(CellIndex::saw(f, false), CellIndex::saw(f, true));
     mirror(CellIndex::flyer(f, false), CellIndex::flyer(f, true));
-    for (int s = 0; s < kNumWalkerLooks; ++s) mirror(CellIndex::walker(s, f, false), CellIndex::walker(s, f, true));
+    for (int s = 0; s < kNumWalkerLooks; ++s)
+      mirror(CellIndex::walker(s, f, false), CellIndex::walker(s, f, true));
   }
   // §7.5 puffs: for t = 2, 4, ..., 12, f = 1 - t/14, opacity floor(127 t / 14) / 255, diameter
   // (0.6 + 0.4 f) k.
@@ -111,7 +118,8 @@ std::unique_ptr<SpriteSet> SpriteAtlas::build_cells(int w, int h) const {
     const int t = 2 + 2 * i;
     const float f = 1.0f - t / static_cast<float>(kTrailLength);
     const int alpha = 127 * t / kTrailLength;
-    set->sprites[CellIndex::puff(i)] = make_disc((0.6f + 0.4f * f) * 0.5f * (w + h), alpha / 255.0f);
+    set->sprites[CellIndex::puff(i)] =
+        make_disc((0.6f + 0.4f * f) * 0.5f * (w + h), alpha / 255.0f);
   }
   return set;
 }

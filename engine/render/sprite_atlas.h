@@ -50,7 +50,7 @@ inline constexpr int agent_index(int look, AgentPose pose, bool mirrored) {
 }
 
 struct BackgroundImage {
-  int size = 0;              // square, size x size RGB888
+  int size = 0;  // square, size x size RGB888
   std::vector<uint8_t> rgb;
 };
 

@@ -119,7 +119,8 @@ TEST(Render, MazeUsesFlatColours) {  // §7.10
     for (size_t i = 0; i < img.rgb.size(); i += 3) {
       seen.insert(uint32_t(img.rgb[i]) << 16 | uint32_t(img.rgb[i + 1]) << 8 | img.rgb[i + 2]);
     }
-    for (uint32_t c : seen) EXPECT_TRUE(allowed.count(c)) << "seed " << seed << " colour " << std::hex << c;
+    for (uint32_t c : seen)
+      EXPECT_TRUE(allowed.count(c)) << "seed " << seed << " colour " << std::hex << c;
     EXPECT_GE(seen.size(), 3u) << "background, walls and agent";
   }
 }
@@ -211,8 +212,8 @@ TEST(Render, VelocitySquaresValuesAndSize) {
   EXPECT_EQ(img.at(5, 5)[0], 255);
   EXPECT_EQ(img.at(18, 5)[0], 0);
   draw_velocity_squares(img.view(), -0.25f, 0.75f);
-  EXPECT_EQ(img.at(5, 5)[0], 63);   // int(255 * 0.25)
-  EXPECT_EQ(img.at(18, 5)[0], 191);  // int(255 * 0.75)
+  EXPECT_EQ(img.at(5, 5)[0], 63);                 // int(255 * 0.25)
+  EXPECT_EQ(img.at(18, 5)[0], 191);               // int(255 * 0.75)
   draw_velocity_squares(img.view(), 0.6f, 0.0f);  // §13 item 11: saturates
   EXPECT_EQ(img.at(5, 5)[0], 255);
   Image big(512, 512, 0);
@@ -337,7 +338,8 @@ TEST(Render, MonstersAnimateAndLeaveTrails) {  // §7.5
   Monster m;
   m.kind = MonsterKind::Walker;
   m.x = s->agent.x + 2, m.y = s->agent.y, m.vx = 0.15f;
-  for (int i = 0; i < kTrailLength; ++i) m.trail_x[i] = m.x - 0.15f * (kTrailLength - 1 - i), m.trail_y[i] = m.y;
+  for (int i = 0; i < kTrailLength; ++i)
+    m.trail_x[i] = m.x - 0.15f * (kTrailLength - 1 - i), m.trail_y[i] = m.y;
   s->num_monsters = 0;
   const Image none = draw("standard", *s);
   s->add_monster(m);
@@ -373,7 +375,8 @@ TEST(Render, AnyFrameSizeAndStride) {
     std::vector<uint8_t> buf(size_t(stride) * h + 16, 0xAB);
     game("standard").draw(*s, FrameView{buf.data(), w, h, stride});
     for (int y = 0; y < h; ++y) {
-      for (int b = 3 * w; b < stride; ++b) ASSERT_EQ(buf[size_t(y) * stride + b], 0xAB) << "padding written";
+      for (int b = 3 * w; b < stride; ++b)
+        ASSERT_EQ(buf[size_t(y) * stride + b], 0xAB) << "padding written";
     }
     game("maze").draw(*level("maze", 1), FrameView{buf.data(), w, h, stride});
   }
@@ -486,8 +489,8 @@ TEST(Render, GoldenFrameHashes) {
     play(g.game, *s, g.ticks);
     const uint64_t h = fnv1a(draw(g.game, *s));
     if (print) {
-      std::printf("    {\"%s\", %u, %s, %d, 0x%016llxull},\n", g.game, g.seed, g.high ? "true" : "false",
-                  g.ticks, static_cast<unsigned long long>(h));
+      std::printf("    {\"%s\", %u, %s, %d, 0x%016llxull},\n", g.game, g.seed,
+                  g.high ? "true" : "false", g.ticks, static_cast<unsigned long long>(h));
     } else {
       EXPECT_EQ(h, g.hash) << g.game << " seed " << g.seed << ": see docs/rendering.md to update";
     }
