@@ -64,8 +64,11 @@ def load_run(path: Path, metric: str) -> Run:
         if tag in tags:
             events = acc.Scalars(tag)
             setattr(run, attr, ([e.step for e in events], [e.value for e in events]))
+    if not tags:
+        raise SystemExit(f"{path}: no TensorBoard scalars (is it a train/ppo.py log directory?)")
     if not run.train[0]:
-        raise SystemExit(f"{path}: no '{TRAIN_TAG[metric]}' scalars (is it a ppo.py log?)")
+        # A very short run may end before any episode does; its final evaluation still plots.
+        print(f"{path}: no '{TRAIN_TAG[metric]}' points yet (no episode finished during training)")
     final = path / "final_eval.json"
     if final.exists():
         run.final = json.loads(final.read_text())
@@ -83,7 +86,7 @@ def plot_curves(runs: list[Run], metric: str, out: Path, smooth: float,
             ax.plot(run.test[0], ema(run.test[1], smooth), color=c, ls="--",
                     label=f"{run.name} test (unseen, hard)")
         if run.final is not None:
-            step = run.final.get("global_step", run.train[0][-1])
+            step = run.final.get("global_step", run.train[0][-1] if run.train[0] else 0)
             for mode, marker in (("train", "o"), ("test", "s")):
                 if mode in run.final:
                     ax.plot([step], [run.final[mode][EVAL_KEY[metric]]], marker=marker, color=c,
