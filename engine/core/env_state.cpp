@@ -14,9 +14,13 @@
 
 #include "env.h"
 #include "env_pool.h"
+#include "env_state_io.h"
 
 namespace coinrun {
 namespace {
+
+using state_io::Reader;
+using state_io::Writer;
 
 constexpr size_t kFixedHeaderBytes = 16;  // magic, version, engine id, total bytes
 constexpr size_t kChecksumBytes = 4;
@@ -38,89 +42,6 @@ uint32_t crc32(std::span<const uint8_t> b) {
   for (uint8_t x : b) c = kCrcTable[(c ^ x) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
-
-// ---- little-endian writer and bounds-checked reader ----------------------------------------
-class Writer {
- public:
-  explicit Writer(size_t reserve) { buf_.reserve(reserve); }
-  void u8(uint8_t v) { buf_.push_back(v); }
-  void u16(uint16_t v) { put(v, 2); }
-  void u32(uint32_t v) { put(v, 4); }
-  void u64(uint64_t v) { put(v, 8); }
-  void i32(int32_t v) { u32(static_cast<uint32_t>(v)); }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void f32(float v) { u32(std::bit_cast<uint32_t>(v)); }
-  void boolean(bool v) { u8(v ? 1 : 0); }
-  void varint(uint32_t v) {
-    while (v >= 0x80) {
-      u8(static_cast<uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    u8(static_cast<uint8_t>(v));
-  }
-  void patch_u32(size_t pos, uint32_t v) {
-    for (int i = 0; i < 4; ++i) buf_[pos + i] = static_cast<uint8_t>(v >> (8 * i));
-  }
-  size_t size() const { return buf_.size(); }
-  std::vector<uint8_t> take() { return std::move(buf_); }
-
- private:
-  void put(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  std::vector<uint8_t> buf_;
-};
-
-class Reader {
- public:
-  Reader(std::span<const uint8_t> b, int index) : b_(b), index_(index) {}
-  uint8_t u8() {
-    need(1);
-    return b_[pos_++];
-  }
-  uint16_t u16() { return static_cast<uint16_t>(get(2)); }
-  uint32_t u32() { return static_cast<uint32_t>(get(4)); }
-  uint64_t u64() { return get(8); }
-  int32_t i32() { return static_cast<int32_t>(u32()); }
-  int64_t i64() { return static_cast<int64_t>(u64()); }
-  float f32() { return std::bit_cast<float>(u32()); }
-  bool boolean(const char* what) {
-    const uint8_t v = u8();
-    if (v > 1) malformed(std::string(what) + " is " + std::to_string(v) + ", not 0 or 1");
-    return v == 1;
-  }
-  uint32_t varint() {
-    uint32_t v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-      const uint8_t b = u8();
-      v |= static_cast<uint32_t>(b & 0x7F) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    malformed("a run length is longer than 5 bytes");
-  }
-  size_t pos() const { return pos_; }
-  size_t remaining() const { return b_.size() - pos_; }
-  [[noreturn]] void malformed(const std::string& what) const {
-    throw StateError(StateErrorKind::Corrupted,
-                     "env state is malformed at byte " + std::to_string(pos_) + ": " + what,
-                     index_);
-  }
-
- private:
-  void need(size_t n) const {
-    if (remaining() < n) malformed("it ends in the middle of a field");
-  }
-  uint64_t get(int n) {
-    need(static_cast<size_t>(n));
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(b_[pos_ + i]) << (8 * i);
-    pos_ += static_cast<size_t>(n);
-    return v;
-  }
-  std::span<const uint8_t> b_;
-  size_t pos_ = 0;
-  int index_;
-};
 
 enum RngEncoding : uint8_t { kRngSeeded = 0, kRngWords = 1 };
 
@@ -156,164 +77,6 @@ void read_rng(Reader& r, const char* what, std::mt19937* out) {
   MtWords next;
   for (uint32_t& x : next) x = r.u32();
   if (out) *out = mt_from_next_words(next);
-}
-
-// ---- the level grid, run-length encoded (row-major, y up) -----------------------------------
-bool is_known_tile(uint8_t c) {
-  static constexpr std::string_view kTiles = ".ASab#$&%^|P=12 GMF";
-  return kTiles.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-void write_grid(Writer& w, const TileGrid& g) {
-  const auto& cells = g.cells();
-  uint32_t runs = 0;
-  for (size_t i = 0; i < cells.size(); ++i) runs += (i == 0 || cells[i] != cells[i - 1]);
-  w.varint(runs);
-  for (size_t i = 0; i < cells.size();) {
-    size_t j = i + 1;
-    while (j < cells.size() && cells[j] == cells[i]) ++j;
-    w.u8(static_cast<uint8_t>(cells[i]));
-    w.varint(static_cast<uint32_t>(j - i));
-    i = j;
-  }
-}
-
-void read_grid(Reader& r, TileGrid& g) {
-  auto& cells = g.cells();
-  const uint32_t runs = r.varint();
-  if (runs == 0 || runs > cells.size()) r.malformed("grid has " + std::to_string(runs) + " runs");
-  size_t at = 0;
-  for (uint32_t k = 0; k < runs; ++k) {
-    const uint8_t tile = r.u8();
-    if (!is_known_tile(tile)) r.malformed("unknown tile code " + std::to_string(tile));
-    const uint32_t len = r.varint();
-    if (len == 0 || len > cells.size() - at) r.malformed("grid run overflows the 64x64 grid");
-    std::fill_n(cells.begin() + static_cast<std::ptrdiff_t>(at), len, static_cast<Tile>(tile));
-    at += len;
-  }
-  if (at != cells.size()) r.malformed("grid runs cover " + std::to_string(at) + " of 4096 cells");
-}
-
-// ---- GameState ---------------------------------------------------------------------------
-// Range checks on load. A state may come from a client, and a forged one with a valid
-// checksum must not reach the physics or the renderer with values that no level can hold
-// (a y of 1e30 never leaves a "step down until free" loop; a background index of 200 reads
-// past the atlas). The bounds are generous: every legal state is far inside them.
-constexpr float kWorldMin = -8.0f, kWorldMax = kGridSize + 8.0f;  // positions, grid ± 8 tiles
-constexpr float kMaxSpeed = 64.0f;                                // tiles per tick
-constexpr float kMinZoom = 0.5f, kMaxZoom = 64.0f;                // the default_zoom option range
-constexpr int kAgentLooks = 5, kGroundThemes = 6, kBackgrounds = 34;  // §4.7
-constexpr int kMaxMonsterLooks = 9;                                // walkers, §12.2
-constexpr int kMaxDifficulty = 16;                                 // §4.1 uses 1..4
-
-float position(Reader& r, const char* what) {
-  const float v = r.f32();
-  if (!(v >= kWorldMin && v <= kWorldMax)) {
-    r.malformed(std::string(what) + " = " + std::to_string(v) + " is outside the world");
-  }
-  return v;
-}
-float speed(Reader& r, const char* what) {
-  const float v = r.f32();
-  if (!(v >= -kMaxSpeed && v <= kMaxSpeed)) {
-    r.malformed(std::string(what) + " = " + std::to_string(v) + " is not a speed");
-  }
-  return v;
-}
-int ranged(Reader& r, const char* what, int lo, int hi) {
-  const int32_t v = r.i32();
-  if (v < lo || v > hi) {
-    r.malformed(std::string(what) + " = " + std::to_string(v) + " is outside [" +
-                std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return v;
-}
-uint8_t index_below(Reader& r, const char* what, int n) {
-  const uint8_t v = r.u8();
-  if (v >= n) r.malformed(std::string(what) + " = " + std::to_string(v) + " (max " + std::to_string(n - 1) + ")");
-  return v;
-}
-
-void write_game_state(Writer& w, const GameState& s) {
-  w.u32(s.level_seed);
-  w.i32(s.difficulty);
-  w.i32(s.maze_size);
-  w.i32(s.spawn_x);
-  w.i32(s.spawn_y);
-  w.i32(s.coins_total);
-  w.i32(s.coins_needed);
-  w.u8(s.cosmetics.agent_look);
-  w.u8(s.cosmetics.ground_theme);
-  w.u8(s.cosmetics.background);
-  w.i32(s.clock);
-  w.i32(s.age);
-  w.f32(s.zoom);
-  w.boolean(s.level_over);
-  w.boolean(s.level_complete);
-  w.boolean(s.died);
-  w.f32(s.pending_reward);
-  const Agent& a = s.agent;
-  for (float v : {a.x, a.y, a.vx, a.vy, a.spring}) w.f32(v);
-  w.boolean(a.climbing);
-  w.boolean(a.facing_right);
-  write_grid(w, s.grid);
-  w.u16(static_cast<uint16_t>(s.num_monsters));
-  for (int i = 0; i < s.num_monsters; ++i) {
-    const Monster& m = s.monsters[static_cast<size_t>(i)];
-    for (float v : {m.x, m.y, m.vx, m.vy}) w.f32(v);
-    w.u8(static_cast<uint8_t>(m.kind));
-    w.u8(m.look);
-    for (float v : m.trail_x) w.f32(v);
-    for (float v : m.trail_y) w.f32(v);
-  }
-}
-
-void read_game_state(Reader& r, GameState& s) {
-  constexpr int kCells = kGridSize * kGridSize;
-  constexpr int kBig = 1 << 30;  // counters: any non-negative value a run can reach
-  s.level_seed = r.u32();
-  s.difficulty = ranged(r, "difficulty", 0, kMaxDifficulty);
-  s.maze_size = ranged(r, "maze_size", 0, kGridSize);
-  s.spawn_x = ranged(r, "spawn_x", 0, kGridSize - 1);
-  s.spawn_y = ranged(r, "spawn_y", 0, kGridSize - 1);
-  s.coins_total = ranged(r, "coins_total", 0, kCells);
-  s.coins_needed = ranged(r, "coins_needed", 0, kCells);
-  s.cosmetics.agent_look = index_below(r, "agent_look", kAgentLooks);
-  s.cosmetics.ground_theme = index_below(r, "ground_theme", kGroundThemes);
-  s.cosmetics.background = index_below(r, "background", kBackgrounds);
-  s.clock = ranged(r, "clock", 0, kBig);
-  s.age = ranged(r, "age", 0, kBig);
-  s.zoom = r.f32();
-  if (!(s.zoom >= kMinZoom && s.zoom <= kMaxZoom)) r.malformed("zoom = " + std::to_string(s.zoom));
-  s.level_over = r.boolean("level_over");
-  s.level_complete = r.boolean("level_complete");
-  s.died = r.boolean("died");
-  s.pending_reward = speed(r, "pending_reward");  // 0 between steps; bounded like a speed
-  Agent& a = s.agent;
-  a.x = position(r, "agent.x");
-  a.y = position(r, "agent.y");
-  a.vx = speed(r, "agent.vx");
-  a.vy = speed(r, "agent.vy");
-  a.spring = speed(r, "agent.spring");
-  a.climbing = r.boolean("agent.climbing");
-  a.facing_right = r.boolean("agent.facing_right");
-  read_grid(r, s.grid);
-  const int n = r.u16();
-  if (n > kMaxMonsters) r.malformed(std::to_string(n) + " monsters (max " + std::to_string(kMaxMonsters) + ")");
-  s.num_monsters = n;
-  for (int i = 0; i < n; ++i) {
-    Monster& m = s.monsters[static_cast<size_t>(i)];
-    m.x = position(r, "monster.x");
-    m.y = position(r, "monster.y");
-    m.vx = speed(r, "monster.vx");
-    m.vy = speed(r, "monster.vy");
-    const uint8_t kind = r.u8();
-    if (kind > static_cast<uint8_t>(MonsterKind::Flyer)) r.malformed("unknown monster kind " + std::to_string(kind));
-    m.kind = static_cast<MonsterKind>(kind);
-    m.look = index_below(r, "monster.look", kMaxMonsterLooks);
-    for (float& v : m.trail_x) v = position(r, "monster.trail_x");
-    for (float& v : m.trail_y) v = position(r, "monster.trail_y");
-  }
 }
 
 // ---- the options that decide how an env continues -----------------------------------------
@@ -481,7 +244,7 @@ void parse(std::span<const uint8_t> b, int index, EnvStateCodec::Snapshot& snap,
   if (snap.episode_length < 0) p.malformed("episode_length is negative");
   read_rng(p, "the level picker", build_rngs ? &snap.sampler_gen : nullptr);
   read_rng(p, "the augmentation stream", build_rngs ? &snap.aug_gen : nullptr);
-  read_game_state(p, snap.state);
+  state_io::read_game_state(p, snap.state);
   if (p.remaining() != 0) p.malformed(std::to_string(p.remaining()) + " unread bytes");
   snap.bytes = total;
 }
@@ -513,7 +276,7 @@ std::vector<uint8_t> EnvStateCodec::encode(const Env& e) {
   w.i32(e.episode_length_);
   write_rng(w, e.sampler_.rng().engine());
   write_rng(w, e.aug_rng_.engine());
-  write_game_state(w, e.state_);
+  state_io::write_game_state(w, e.state_);
   w.patch_u32(total_at, static_cast<uint32_t>(w.size() + kChecksumBytes));
   std::vector<uint8_t> out = w.take();
   const uint32_t c = crc32(out);
