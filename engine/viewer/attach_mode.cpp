@@ -2,6 +2,7 @@
 // that a SpectatorWorker pulls (docs/viewer.md, "Attaching to a running engine").
 #include <QInputDialog>
 #include <QMessageBox>
+#include <cstdio>
 
 #include "main_window.h"
 
@@ -108,10 +109,17 @@ void MainWindow::switch_env(int delta) {
   start_spectator();
 }
 
+int MainWindow::spectator_side() const {
+  // The engine draws spectator frames on the thread that steps the sessions, and bigger
+  // frames cost it more: never ask for more than the 512 x 512 hi-res view (§7.12); the
+  // window scales it up smoothly.
+  return view_mode_ == ViewMode::AgentView ? kObsSide : std::min(kHiResSide, view_->render_side());
+}
+
 void MainWindow::start_spectator() {
   spectator_.reset();
   frame_times_ms_.clear();
-  const int side = view_mode_ == ViewMode::AgentView ? kObsSide : view_->render_side();
+  const int side = spectator_side();
   // The worker thread posts each frame to the GUI thread; QPointer-free because the
   // window owns the worker and joins it before it is destroyed.
   spectator_ = std::make_unique<SpectatorWorker>(
@@ -123,7 +131,10 @@ void MainWindow::start_spectator() {
       [this](const std::string& err) {
         QMetaObject::invokeMethod(
             this, [this, err] {
-              message_ = QString::fromStdString(err);
+              const QString msg = QString::fromStdString(err);
+              // Also on stderr (once per distinct message): the status line may not be seen.
+              if (msg != message_) std::fprintf(stderr, "coinrun-viewer: %s\n", qPrintable(msg));
+              message_ = msg;
               update_status();
             },
             Qt::QueuedConnection);
@@ -139,7 +150,7 @@ void MainWindow::show_spectator_frame(const SpectatorFrame& f) {
   if (video_.active()) video_.add_frame(frame_);
   view_->set_frame(frame_, QString::number(f.episode_length));
   if (spectator_) {
-    spectator_->set_side(view_mode_ == ViewMode::AgentView ? kObsSide : view_->render_side());
+    spectator_->set_side(spectator_side());
   }
   note_frame_time();
   update_status();

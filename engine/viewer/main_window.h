@@ -98,6 +98,7 @@ class MainWindow : public QMainWindow {
   void pick_session();
   void switch_env(int delta);
   void start_spectator();
+  int spectator_side() const;
   void toggle_video();
   void restart_play_with(const std::function<void(PoolOptions&)>& change);
 

@@ -3,6 +3,7 @@
 #include <msgpack.hpp>
 #include <zmq_addon.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace coinrun::viewer {
@@ -17,6 +18,10 @@ constexpr std::chrono::milliseconds kRetryDelay{500};
 constexpr std::chrono::milliseconds kPollSlice{50};
 // At most this fraction of wall time is spent waiting for renders (see SpectatorWorker::run).
 constexpr double kMaxEngineShare = 0.05;
+// Weight of the newest round trip in its moving average.
+constexpr double kRoundTripSmoothing = 0.2;
+// The slowest frame rate the cap may impose (seconds between frames).
+constexpr double kMaxPeriod = 0.5;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
@@ -223,6 +228,7 @@ void SpectatorWorker::run(std::stop_token stop) {
   };
   std::unique_ptr<SpectatorClient> client;
   SpectatorFrame frame;
+  double avg_round_trip = -1;  // seconds; negative until the first frame
   auto next = Clock::now();
   while (!stop.stop_requested()) {
     try {
@@ -235,7 +241,14 @@ void SpectatorWorker::run(std::stop_token stop) {
       const double fps = std::max(1.0, fps_.load());
       // The engine renders on its request thread, between the session's steps: cap our
       // share of that thread so that watching never costs the session more than a few %.
-      const double period = std::max(1.0 / fps, round_trip.count() / kMaxEngineShare);
+      // The round trip also counts queueing behind steps and scheduling delays (single
+      // spikes of a second on a loaded machine), so use a smoothed value and never wait
+      // longer than kMaxPeriod between frames.
+      avg_round_trip = avg_round_trip < 0 ? round_trip.count()
+                                          : (1 - kRoundTripSmoothing) * avg_round_trip +
+                                                kRoundTripSmoothing * round_trip.count();
+      const double period =
+          std::clamp(avg_round_trip / kMaxEngineShare, 1.0 / fps, std::max(1.0 / fps, kMaxPeriod));
       next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period));
       // Never try to catch up after a stall: that would burst requests at the engine.
       if (next < Clock::now()) next = Clock::now();
