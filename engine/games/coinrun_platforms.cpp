@@ -70,7 +70,10 @@ class PlatformBuilder {
 
   void build_platforms() {
     int wanted = kWantedPlatforms;
-    for (int attempt = 0; attempt < kWantedPlatforms * kAttemptsPerPlatform; ++attempt) {
+    // The original re-evaluates `attempt < wanted * 10` on every pass, after `wanted` has
+    // gone down, so it gives up sooner than a fixed 110 tries (spec §4.4 says "up to 110";
+    // the §4.8 reference rows come from the re-evaluated bound; docs/games.md).
+    for (int attempt = 0; attempt < wanted * kAttemptsPerPlatform; ++attempt) {
       if (try_platform()) wanted -= 1;
       if (wanted == 0) break;
     }

@@ -1,0 +1,64 @@
+# The two commands of the README:
+#   make train   set everything up, then train PPO on CoinRun (progress bar, checkpoints,
+#                a final train/test evaluation)
+#   make test    set up what is missing, then run every test (C++ via ctest, Python via pytest)
+# Everything else is optional.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BUILD := build
+# Training arguments can be overridden: make train TRAIN_ARGS="--num-levels 200 ..."
+TRAIN_ARGS ?=
+
+.PHONY: all setup build test test-cpp test-python lint train demo bench bench-engine gallery \
+        sanitize tsan fuzz clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+
+test: setup
+	@$(MAKE) --no-print-directory test-cpp test-python
+
+test-cpp:
+	cd $(BUILD) && ctest --output-on-failure -j2 --timeout 600
+
+test-python:
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/python
+
+lint: setup
+	$(VENV)/bin/ruff check pyclient train tools tests/python
+
+train: setup
+	$(PY) train/ppo.py $(TRAIN_ARGS)
+
+# A short random-agent run: steps/s of the engine through the Python client.
+demo: setup
+	$(PY) -m coinrun bench
+
+bench-engine: setup
+	$(BUILD)/bench_engine --envs 1,16,64,256 --threads 1,2 --seconds 3 --repeats 5
+
+bench: setup
+	$(PY) tools/bench_throughput.py
+
+gallery: setup
+	$(BUILD)/level_gallery --game standard --seeds 0-11 --size 512 --out docs/img/gallery_standard.png
+
+# C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the thread pool under
+# ThreadSanitizer.
+sanitize: setup
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_SANITIZE=ON -DCOINRUN_BUILD_VIEWER=OFF >/dev/null
+	cmake --build build-asan -j2 --target coinrun_tests coinrun-engine >/dev/null
+	cd build-asan && ctest --output-on-failure -j2 --timeout 900
+
+tsan: setup
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_TSAN=ON -DCOINRUN_BUILD_VIEWER=OFF >/dev/null
+	cmake --build build-tsan -j2 --target coinrun_tests >/dev/null
+	cd build-tsan && ./coinrun_tests --gtest_filter='*Determinism*:*ThreadPool*:*EnvPool*'
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan
