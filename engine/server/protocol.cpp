@@ -67,6 +67,7 @@ std::string_view error_code_name(ErrorCode c) {
     case ErrorCode::BadSequence: return "BAD_SEQUENCE";
     case ErrorCode::Resource: return "RESOURCE";
     case ErrorCode::Internal: return "INTERNAL";
+    case ErrorCode::BadState: return "BAD_STATE";
   }
   return "INTERNAL";
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Wire protocol 1.0 (docs/protocol.md): error codes, typed access to a decoded request map,
+// Wire protocol 1.1 (docs/protocol.md): error codes, typed access to a decoded request map,
 // and a map writer for replies. Every decoding failure becomes a ProtocolError with a code;
 // the server turns it into an error reply and changes nothing.
 #include <msgpack.hpp>
@@ -14,7 +14,7 @@
 namespace coinrun {
 
 inline constexpr int kProtocolMajor = 1;
-inline constexpr int kProtocolMinor = 0;
+inline constexpr int kProtocolMinor = 1;  // 1.1: get_state, set_state, BAD_STATE
 
 enum class ErrorCode {
   BadMessage,
@@ -27,6 +27,7 @@ enum class ErrorCode {
   BadSequence,
   Resource,
   Internal,
+  BadState,  // a refused env state (1.1); details {index, reason}
 };
 
 std::string_view error_code_name(ErrorCode c);

@@ -1,4 +1,5 @@
 #include "server.h"
+#include "request.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -85,15 +86,6 @@ const char* autoreset_name(AutoresetMode m) {
 }
 
 }  // namespace
-
-struct Server::Request {
-  const zmq::message_t* identity;
-  bool delimiter;  // a REQ-style empty frame followed the identity; echo it
-  std::string_view type;
-  int64_t id = 0;
-  const Fields* fields = nullptr;
-  std::vector<std::string_view> payload;  // frames after the map
-};
 
 std::string resolve_bind_endpoint(const std::string& ep, bool allow_remote) {
   if (ep.rfind("ipc://", 0) == 0 || ep.rfind("inproc://", 0) == 0) return ep;
@@ -289,6 +281,8 @@ void Server::dispatch(const Request& req) {
   if (t == "step") return on_step(req);
   if (t == "reset") return on_reset(req);
   if (t == "render") return on_render(req);
+  if (t == "get_state") return on_get_state(req);
+  if (t == "set_state") return on_set_state(req);
   if (t == "ping") return on_ping(req);
   if (t == "hello") return on_hello(req);
   if (t == "create") return on_create(req);
@@ -296,7 +290,8 @@ void Server::dispatch(const Request& req) {
   if (t == "list_sessions") return on_list_sessions(req);
   if (t == "shutdown") return on_shutdown(req);
   throw ProtocolError(ErrorCode::UnknownType, "unknown request type '" + std::string(t) + "'",
-                      "use one of hello, create, reset, step, render, list_sessions, ping, "
+                      "use one of hello, create, reset, step, render, get_state, set_state, "
+                      "list_sessions, ping, "
                       "close, shutdown");
 }
 
@@ -446,8 +441,8 @@ void Server::on_hello(const Request& req) {
   }
   w.key("limits").pack_map(3).pack("max_envs").pack(kMaxEnvs).pack("max_ring_depth")
       .pack(kMaxRingDepth).pack("max_render_size").pack(kMaxRenderSide);
-  w.key("features").pack_array(4).pack("inline_transport").pack("step_subset")
-      .pack("list_sessions").pack("spectator_render");
+  w.key("features").pack_array(5).pack("inline_transport").pack("step_subset")
+      .pack("list_sessions").pack("spectator_render").pack("env_state");
   send_reply(req, w.finish());
 }
 

@@ -53,6 +53,8 @@ class Server {
   void on_reset(const Request& req);
   void on_step(const Request& req);
   void on_render(const Request& req);
+  void on_get_state(const Request& req);  // server_state.cpp
+  void on_set_state(const Request& req);  // server_state.cpp
   void on_list_sessions(const Request& req);
   void on_ping(const Request& req);
   void on_close(const Request& req);

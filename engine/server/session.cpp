@@ -223,6 +223,26 @@ void Session::reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
   publish(seq, slot);
 }
 
+void Session::set_state(uint64_t seq, uint32_t slot,
+                        std::span<const std::vector<uint8_t>> states,
+                        std::span<const int32_t> env_ids) {
+  const BatchView view = layout_.batch_view(slots_, slot);
+  pool_.set_states(states, env_ids, view);  // checks every state (and id) before any change
+  const auto num = static_cast<size_t>(num_envs());
+  if (!env_ids.empty()) {
+    // Not per step: a restore is rare, so the mask is built here rather than kept.
+    std::vector<uint8_t> mask(num, 0);
+    for (const int32_t e : env_ids) mask[static_cast<size_t>(e)] = 1;
+    fill_unreset_rows(slot, mask);
+  }
+  // No episode ended on this "step": the done-step info columns stay 0, as after a reset.
+  std::memset(view.episode_return, 0, sizeof(float) * num);
+  std::memset(view.episode_length, 0, sizeof(int32_t) * num);
+  std::memset(view.prev_level_complete, 0, num);
+  last_full_slot_ = static_cast<int>(slot);
+  publish(seq, slot);
+}
+
 void Session::fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask) {
   // Rows of envs that were not reset must still show their latest observation: copy them
   // from the slot that holds every env's latest row, or redraw when there is none (only

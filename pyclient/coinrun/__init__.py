@@ -20,6 +20,7 @@ from .errors import (
     EngineTimeout,
     InvalidAction,
     InvalidOption,
+    InvalidState,
     VersionMismatch,
 )
 from .registration import GAME_IDS, register_envs
@@ -52,6 +53,7 @@ __all__ = [
     "EngineTimeout",
     "InvalidAction",
     "InvalidOption",
+    "InvalidState",
     "VersionMismatch",
     "__version__",
     "init_args_and_threads",

@@ -57,6 +57,17 @@ class CoinRunEnv(gym.Env):
         done = bool(term[0] or trunc[0])
         return obs[0].copy(), float(rew[0]), bool(term[0]), bool(trunc[0]), self._info(infos, done)
 
+    def get_state(self) -> bytes:
+        """This env's state (docs/state.md): restore it with ``set_state``, here or in
+        another CoinRunEnv with the same options."""
+        return self._vec.get_state()[0]
+
+    def set_state(self, state: bytes) -> tuple[np.ndarray, dict[str, Any]]:
+        """Restores ``state``; returns ``(obs, info)`` like ``reset``. Raises InvalidState
+        (and changes nothing) for bytes that are not a state of this game and options."""
+        obs, infos = self._vec.set_state([state])
+        return obs[0].copy(), self._info(infos, False)
+
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":
             return None

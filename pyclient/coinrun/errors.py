@@ -53,6 +53,25 @@ class InvalidOption(EngineError, ValueError):
     """An unknown option, or an option of the wrong type or out of range."""
 
 
+class InvalidState(EngineError, ValueError):
+    """An env state was refused (``set_state``): truncated, corrupted, from another game, a
+    newer format, saved with other options, or a bad env id / count. No env changed.
+
+    ``index`` is the position of the offending state in the list (-1 when not one state)
+    and ``reason`` one of ``truncated``, ``bad_magic``, ``newer_version``, ``corrupted``,
+    ``wrong_game``, ``option_mismatch``, ``bad_request`` (docs/state.md).
+    """
+
+    def __init__(
+        self, message: str, code: str = "BAD_STATE", hint: str = "", details: dict[str, Any] | None = None
+    ) -> None:
+        details = dict(details or {})
+        self.index = int(details.get("index", -1))
+        self.reason = str(details.get("reason", "bad_request"))
+        where = f"state {self.index}" if self.index >= 0 else "request"
+        super().__init__(f"{where} refused ({self.reason}): {message}", code=code, hint=hint, details=details)
+
+
 class VersionMismatch(EngineError):
     """The engine and this package speak different protocol or layout versions."""
 

@@ -1,4 +1,4 @@
-"""Protocol 1.0 of ``coinrun-engine serve`` (docs/protocol.md): versions, encoding, and the
+"""Protocol 1.1 of ``coinrun-engine serve`` (docs/protocol.md): versions, encoding, and the
 mapping from error replies to exceptions. Pure functions, testable without an engine."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from .errors import (
     EngineError,
     InvalidAction,
     InvalidOption,
+    InvalidState,
     VersionMismatch,
 )
 
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 1  # 1.1: get_state / set_state (docs/state.md)
 LAYOUT_VERSION = 1
 SHM_MAGIC = b"COINRUN\0"
 
@@ -28,6 +29,7 @@ _ERROR_CLASSES: dict[str, type[EngineError]] = {
     "BAD_OPTION": InvalidOption,
     "UNKNOWN_GAME": InvalidOption,
     "VERSION_MISMATCH": VersionMismatch,
+    "BAD_STATE": InvalidState,
 }
 
 

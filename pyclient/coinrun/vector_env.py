@@ -24,6 +24,7 @@ from .doorbell import Doorbell, DoorbellClosed
 from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption
 from .launcher import EngineProcess
 from .shm import ShmSession, SlotViews, build_slot, regions_from_reply
+from .state import StateMixin
 
 # Options handled by the client itself (everything else goes to the engine, which checks it
 # against its own schema).
@@ -53,7 +54,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-class CoinRunVectorEnv(VectorEnv):
+class CoinRunVectorEnv(StateMixin, VectorEnv):
     """``num_envs`` envs of one game, stepped in one batch by the engine.
 
     Options (the original's names): ``num_levels``, ``set_seed``, ``high_difficulty``,
@@ -201,8 +202,9 @@ class CoinRunVectorEnv(VectorEnv):
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Starts new episodes. ``seed`` re-seeds every env's level picker; ``options`` may
-        hold ``reset_mask`` (bool[num_envs], only those envs) and ``level_seeds`` (one per
-        reset env: play exactly these levels)."""
+        hold ``reset_mask`` (bool[num_envs], only those envs) or ``env_ids`` (only those
+        envs), and ``level_seeds`` (one per reset env, in the order of ``env_ids`` or of the
+        mask: play exactly these levels). ``get_state``/``set_state``: see state.py."""
         self._drain()
         self._reset_buffer = None
         views = self._recv_one(self._send_reset(seed, options))
@@ -503,10 +505,14 @@ class CoinRunVectorEnv(VectorEnv):
         options = dict(options or {})
         mask = options.pop("reset_mask", None)
         level_seeds = options.pop("level_seeds", None)
+        env_ids = options.pop("env_ids", None)
         if options:
             raise InvalidOption(
-                f"unknown reset option(s) {sorted(options)}; valid: reset_mask, level_seeds", code="BAD_OPTION"
+                f"unknown reset option(s) {sorted(options)}; valid: reset_mask, env_ids, level_seeds",
+                code="BAD_OPTION",
             )
+        if env_ids is not None:
+            mask, level_seeds = self._mask_of_env_ids(env_ids, mask, level_seeds)
         if mask is not None:
             m = np.asarray(mask, dtype=bool)
             if m.shape != (self.num_envs,):
@@ -520,6 +526,24 @@ class CoinRunVectorEnv(VectorEnv):
         entry = (rid, seq, slot, self.num_envs)
         self._pending.append(entry)
         return entry
+
+    def _mask_of_env_ids(self, env_ids: Any, mask: Any, level_seeds: Any) -> tuple[np.ndarray, Any]:
+        """reset(options={"env_ids": ...}) as a mask; level seeds reordered to env order."""
+        if mask is not None:
+            raise InvalidOption("give reset_mask or env_ids, not both", code="BAD_OPTION")
+        ids = np.asarray(env_ids, dtype=np.int64).reshape(-1)
+        if ids.size == 0 or ids.min() < 0 or ids.max() >= self.num_envs or np.unique(ids).size != ids.size:
+            raise InvalidOption(
+                f"env_ids must be distinct ids in [0, {self.num_envs}), got {ids.tolist()}", code="BAD_OPTION"
+            )
+        m = np.zeros(self.num_envs, dtype=bool)
+        m[ids] = True
+        if level_seeds is not None:
+            ls = np.asarray(level_seeds).reshape(-1)
+            if ls.size != ids.size:
+                raise InvalidOption(f"{ls.size} level_seeds for {ids.size} env_ids", code="BAD_OPTION")
+            level_seeds = ls[np.argsort(ids)]
+        return m, level_seeds
 
     def _recv_one(self, entry: tuple[int, int, int, int]) -> SlotViews:
         client = self._require_client()

@@ -1,0 +1,104 @@
+// [state] (issue 9) wire handlers, protocol 1.1: `get_state` returns env states as bin
+// values; `set_state` restores them and fills a ring slot as `reset` does. A refused state
+// becomes BAD_STATE with {index, reason} and changes nothing (docs/protocol.md, docs/state.md).
+#include <string>
+#include <vector>
+
+#include "core/env_state.h"
+#include "request.h"
+#include "server.h"
+
+namespace coinrun {
+namespace {
+
+// Optional `env_ids`: a list of ints. Range and duplicate checks are EnvPool's (StateError).
+std::vector<int32_t> env_ids_field(const Fields& f) {
+  std::vector<int32_t> ids;
+  const msgpack::object* a = f.opt_array("env_ids");
+  if (!a) return ids;
+  ids.reserve(a->via.array.size);
+  for (uint32_t i = 0; i < a->via.array.size; ++i) {
+    const msgpack::object& e = a->via.array.ptr[i];
+    if (e.type != msgpack::type::POSITIVE_INTEGER || e.via.u64 > INT32_MAX) {
+      throw ProtocolError(ErrorCode::BadMessage,
+                          "env_ids[" + std::to_string(i) + "] is not a non-negative integer",
+                          "send env ids in [0, num_envs)");
+    }
+    ids.push_back(static_cast<int32_t>(e.via.u64));
+  }
+  if (ids.empty()) {
+    // An empty list would mean "every env" to EnvPool; refuse it rather than guess.
+    throw ProtocolError(ErrorCode::BadMessage, "env_ids is empty",
+                        "leave env_ids out to address every env");
+  }
+  return ids;
+}
+
+ProtocolError bad_state(const StateError& e) {
+  return ProtocolError(ErrorCode::BadState, e.what(),
+                       e.kind() == StateErrorKind::BadRequest
+                           ? "send env ids in [0, num_envs), each once, one state per id"
+                           : "pass bytes from get_state of the same game and options",
+                       {{"index", e.index(), {}}, {"reason", std::nullopt, to_string(e.kind())}});
+}
+
+}  // namespace
+
+void Server::on_get_state(const Request& req) {
+  Session& s = session_of(req);
+  s.touch();
+  const std::vector<int32_t> ids = env_ids_field(*req.fields);
+  std::vector<std::vector<uint8_t>> states;
+  try {
+    states = s.pool().get_states(ids);
+  } catch (const StateError& e) {
+    throw bad_state(e);
+  }
+  MapWriter w = reply(req, "get_state_ok");
+  auto pk = w.key("states");
+  pk.pack_array(static_cast<uint32_t>(states.size()));
+  for (const auto& st : states) {
+    pk.pack_bin(static_cast<uint32_t>(st.size()));
+    pk.pack_bin_body(reinterpret_cast<const char*>(st.data()), static_cast<uint32_t>(st.size()));
+  }
+  send_reply(req, w.finish());
+}
+
+void Server::on_set_state(const Request& req) {
+  Session& s = session_of(req);
+  s.touch();
+  const Fields& f = *req.fields;
+  const int64_t seq = f.get_int("seq");
+  if (replay_if_retry(req, s, seq)) return;
+  const int64_t slot = f.get_int("slot");
+  s.check_sequence(seq, slot);
+  const msgpack::object* a = f.opt_array("states");
+  if (!a) {
+    throw ProtocolError(ErrorCode::BadMessage, "missing field 'states' (a list of bin)",
+                        "send the bytes that get_state returned");
+  }
+  std::vector<std::vector<uint8_t>> states(a->via.array.size);
+  for (uint32_t i = 0; i < a->via.array.size; ++i) {
+    const msgpack::object& e = a->via.array.ptr[i];
+    if (e.type != msgpack::type::BIN) {
+      throw ProtocolError(ErrorCode::BadMessage, "states[" + std::to_string(i) + "] is not bin",
+                          "send each state as msgpack bin (Python bytes)");
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(e.via.bin.ptr);
+    states[i].assign(p, p + e.via.bin.size);
+  }
+  const std::vector<int32_t> ids = env_ids_field(f);
+  try {
+    s.set_state(static_cast<uint64_t>(seq), static_cast<uint32_t>(slot), states, ids);
+  } catch (const StateError& e) {
+    throw bad_state(e);
+  }
+  const bool inl = s.transport() == Transport::Inline;
+  MapWriter w = reply(req, "set_state_ok");
+  w.add("seq", seq).add("slot", slot).add("n", s.num_envs());
+  const msgpack::sbuffer& m = w.finish();
+  s.cache_reply(m.data(), m.size(), static_cast<uint32_t>(slot), inl);
+  send_reply(req, m, inl ? s.slot_bytes(static_cast<uint32_t>(slot)) : std::span<const uint8_t>{});
+}
+
+}  // namespace coinrun
