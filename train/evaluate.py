@@ -4,6 +4,7 @@
 #   python train/evaluate.py --restore-id myrun --train-eval --test-eval --num-eval 20 --rep 5
 #   python train/evaluate.py --random-agent --num-levels 500 --train-eval --test-eval
 #   python train/evaluate.py --restore-id myrun --record agent.gif
+#   python train/evaluate.py --random-agent --level-seeds seeds.txt   # exactly these levels
 #
 # The agent class and environment options come from train/ppo.py (imported, not copied).
 from __future__ import annotations
@@ -93,6 +94,12 @@ class EvalArgs:
     """play forever and show the game in coinrun-viewer (attached to this process's engine)"""
     viewer: str = "coinrun-viewer"
     """viewer executable (looked up in PATH, then in build*/ of the repository)"""
+    level_seeds: str | None = None
+    """evaluate on exactly these levels: a file with a JSON list or whitespace/comma-separated
+    level seeds; each level is played once (docs/state.md)"""
+    level_seeds_test: bool = False
+    """with --level-seeds: play them with the test options (high difficulty) instead of the
+    run's training options"""
 
 
 # --------------------------------------------------------------------------------------
@@ -197,6 +204,77 @@ def evaluate_policy(agent: Agent | None, args: Args, *, test: bool, num_eval: in
         envs.close()
     res = summarize(returns, lengths, solved)
     res.update({"num_eval": num_eval, "rep": rep, "test": test,
+                "env": {"game_type": args.game_type, **env_kwargs(args, test=test)}})
+    return res
+
+
+def read_level_seeds(path: str) -> list[int]:
+    """A JSON list of ints, or ints separated by whitespace or commas (# starts a comment)."""
+    text = Path(path).read_text()
+    try:
+        seeds = json.loads(text)
+    except json.JSONDecodeError:
+        words = " ".join(line.split("#")[0] for line in text.splitlines()).replace(",", " ").split()
+        seeds = [int(w, 0) for w in words]
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) for x in seeds):
+        raise SystemExit(f"{path}: expected a non-empty list of integer level seeds")
+    # Negative seeds name their two's-complement 32-bit value (docs/state.md).
+    return [x % 2**32 for x in seeds]
+
+
+def evaluate_level_seeds(agent: Agent | None, args: Args, seeds: list[int], *, test: bool,
+                         num_eval: int, device: torch.device, seed: int) -> dict[str, Any]:
+    """Play each level of `seeds` once: env i starts seeds[i]; when an env's episode ends it
+    is reset (reset_mask) onto the next unplayed seed, until every seed has been played."""
+    args = eval_args(args)
+    n = min(num_eval, len(seeds))
+    envs = make_envs(args, n, test=test, seed=seed)
+    rng = np.random.default_rng(seed)
+    playing = list(range(n))  # index into `seeds` that env i plays; -1 when idle
+    next_i = n
+    results: dict[int, tuple[float, int, bool]] = {}
+    try:
+        obs_np, infos = envs.reset(seed=seed, options={"level_seeds": seeds[:n]})
+        got = np.asarray(infos["level_seed"]).tolist()
+        if got != seeds[:n]:
+            raise RuntimeError(f"engine started levels {got}, asked for {seeds[:n]}")
+        obs = obs_to_device(obs_np, device)
+        state = agent.initial_state(n, device) if agent is not None else None
+        done = torch.zeros(n, device=device)
+        for _ in range(STEP_GUARD_FACTOR * MAX_EPISODE_STEPS * (len(seeds) // n + 1)):
+            if agent is None:
+                action = rng.integers(0, envs.single_action_space.n, size=n)
+            else:
+                with torch.no_grad():
+                    a, _, _, _, state = agent.get_action_and_value(obs, state, done)
+                action = a.cpu().numpy()
+            obs_np, _, term, trunc, infos = envs.step(action)
+            d = np.logical_or(term, trunc)
+            mask = np.zeros(n, bool)
+            for i in np.flatnonzero(infos["_episode"]):
+                if playing[i] < 0:
+                    continue
+                r = float(infos["episode"]["r"][i])
+                ok = bool(episode_solved(args, np.array([r]), infos["prev_level_complete"][i:i + 1])[0])
+                results[playing[i]] = (r, int(infos["episode"]["l"][i]), ok)
+                playing[i] = next_i if next_i < len(seeds) else -1
+                next_i += playing[i] >= 0
+                mask[i] = playing[i] >= 0
+            if len(results) == len(seeds):
+                break
+            if mask.any():
+                nxt = [seeds[playing[i]] for i in np.flatnonzero(mask)]
+                obs_np, _ = envs.reset(options={"reset_mask": mask, "level_seeds": nxt})
+            obs = obs_to_device(obs_np, device)
+            done = torch.as_tensor(d, device=device, dtype=torch.float32)
+        else:
+            raise RuntimeError(f"played {len(results)} of {len(seeds)} levels within the step guard")
+    finally:
+        envs.close()
+    order = range(len(seeds))
+    res = summarize(np.array([results[k][0] for k in order]), np.array([results[k][1] for k in order]),
+                    np.array([results[k][2] for k in order]))
+    res.update({"level_seeds": seeds, "test": test, "num_eval": n,
                 "env": {"game_type": args.game_type, **env_kwargs(args, test=test)}})
     return res
 
@@ -365,9 +443,18 @@ def main(eargs: EvalArgs) -> dict[str, Any]:
 
     out: dict[str, Any] = {"run_id": run_id, "checkpoint": eargs.restore_id}
     modes = [m for m, on in (("train", eargs.train_eval), ("test", eargs.test_eval)) if on]
+    if eargs.level_seeds is not None:
+        modes.append("levels")
     if not modes and eargs.record is None:
-        raise SystemExit("nothing to do: give --train-eval, --test-eval, --record FILE or --watch")
+        raise SystemExit("nothing to do: give --train-eval, --test-eval, --level-seeds FILE, "
+                         "--record FILE or --watch")
     for mode in modes:
+        if mode == "levels":
+            out[mode] = evaluate_level_seeds(agent, args, read_level_seeds(eargs.level_seeds or ""),
+                                             test=eargs.level_seeds_test, num_eval=eargs.num_eval,
+                                             device=device, seed=eargs.seed)
+            print(format_result(mode, out[mode]), flush=True)
+            continue
         res = evaluate_policy(agent, args, test=(mode == "test"), num_eval=eargs.num_eval,
                               rep=eargs.rep, device=device, seed=eargs.seed)
         print(format_result(mode, res), flush=True)
