@@ -93,16 +93,22 @@ int main(int argc, char** argv) {
       Rng rng(7);
       std::vector<double> rates;
       double checksum = 0;
+      long episodes = 0, total = 0;
       for (int r = 0; r < repeats; ++r) {
         long steps = 0;
         const auto t0 = Clock::now();
         double el = 0;
         while (el < seconds) {
-          for (auto& e : pool) checksum += e->step(static_cast<int>(rng.randn(kNumActions))).reward;
+          for (auto& e : pool) {
+            const StepResult res = e->step(static_cast<int>(rng.randn(kNumActions)));
+            checksum += res.reward;
+            episodes += res.terminated || res.truncated;
+          }
           steps += n;
           el = std::chrono::duration<double>(Clock::now() - t0).count();
         }
         rates.push_back(steps / el);
+        total += steps;
       }
       std::vector<uint8_t> obs(static_cast<size_t>(n) * kFrameBytes);
       long fsteps = 0;
@@ -118,8 +124,9 @@ int main(int argc, char** argv) {
       }
       std::printf(
           "{\"game\": \"%s\", \"envs\": %d, \"threads\": 1, \"render\": false, "
-          "\"steps_per_s\": %.0f, \"frame_write_floor_steps_per_s\": %.0f, \"reward_sum\": %.0f}\n",
-          game.c_str(), n, median(rates), fsteps / fel, checksum);
+          "\"steps_per_s\": %.0f, \"frame_write_floor_steps_per_s\": %.0f, \"reward_sum\": %.0f, \"mean_episode_len\": %.1f}\n",
+          game.c_str(), n, median(rates), fsteps / fel, checksum,
+          episodes ? static_cast<double>(total) / episodes : 0.0);
       std::fflush(stdout);
     }
     return 0;
