@@ -231,3 +231,23 @@ def test_evaluate_level_seeds_writes_json(tmp_path: Path) -> None:
     res = json.loads(out.read_text())["levels"]
     assert res["level_seeds"] == seeds and res["episodes"] == len(seeds) and res["num_eval"] == 2
     assert len(res["episodes_detail"]["returns"]) == len(seeds)
+
+
+def test_debug_a_bad_episode_alone_in_a_single_env() -> None:
+    """An env's episode-start state from a vector env, replayed in a fresh single env with
+    one thread, gives the same frames, rewards and end step."""
+    with make(num_threads=2) as venv:
+        venv.reset(seed=4)
+        rollout(venv, actions(30, 20))
+        start = venv.get_state(env_ids=[5])[0]
+        acts = actions(31, 200)
+        obs, rew, done, _ = rollout(venv, acts)
+    end = int(np.flatnonzero(done[:, 5])[0]) if done[:, 5].any() else len(acts) - 1
+    env = coinrun.CoinRunEnv(num_levels=50, num_threads=1, autoreset_mode="same_step")
+    try:
+        env.set_state(start)
+        for t in range(end + 1):
+            o, r, term, trunc, _ = env.step(int(acts[t, 5]))
+            assert np.array_equal(o, obs[t, 5]) and r == rew[t, 5] and (term or trunc) == done[t, 5]
+    finally:
+        env.close()
