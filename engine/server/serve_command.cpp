@@ -1,8 +1,10 @@
 #include "serve_command.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -24,8 +26,39 @@ bool parse_int(const std::string& s, long lo, long hi, int& out) {
 int usage_error(const std::string& msg) {
   std::cerr << "coinrun-engine serve: " << msg
             << "\nusage: coinrun-engine serve --bind ENDPOINT [--threads K] [--parent-pid PID]"
-               " [--allow-remote] [--log-level 0|1|2]\n";
+               " [--allow-remote] [--token-file FILE] [--log-level 0|1|2]\n";
   return 2;
+}
+
+// True for endpoints only this machine can reach: ipc://, inproc://, and tcp:// on a
+// loopback address. Anything else is a public server and needs a token.
+bool is_local_endpoint(const std::string& ep) {
+  if (ep.rfind("tcp://", 0) != 0) return true;
+  const std::string rest = ep.substr(6);
+  const size_t colon = rest.rfind(':');
+  const std::string host = rest.substr(0, colon);
+  return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]" || host == "::1";
+}
+
+// The token file must be private (like an ssh key): a token others can read protects nothing.
+bool read_token_file(const std::string& path, std::string& out, std::string& why) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    why = "cannot read token file '" + path + "'";
+    return false;
+  }
+  if ((st.st_mode & 077) != 0) {
+    why = "token file '" + path + "' is readable by others; chmod 600 it";
+    return false;
+  }
+  std::ifstream in(path);
+  std::getline(in, out);
+  while (!out.empty() && (out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  if (out.size() < 16) {
+    why = "token in '" + path + "' is shorter than 16 characters";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -56,11 +89,30 @@ int run_serve_command(int argc, char** argv) {
       }
     } else if (a == "--allow-remote") {
       opts.allow_remote = true;
+    } else if (a == "--token-file") {
+      std::string why;
+      if (!value(v) || !read_token_file(v, opts.token, why)) {
+        return usage_error(why.empty() ? "--token-file needs a path" : why);
+      }
     } else {
       return usage_error("unknown argument '" + a + "'");
     }
   }
   if (opts.bind.empty()) return usage_error("--bind is required");
+  if (opts.token.empty()) {
+    if (const char* t = std::getenv("COINRUN_TOKEN"); t != nullptr) opts.token = t;
+  }
+  std::string bound;
+  try {
+    bound = resolve_bind_endpoint(opts.bind, opts.allow_remote);
+  } catch (const std::exception& e) {
+    return usage_error(e.what());
+  }
+  if (!is_local_endpoint(bound) && opts.token.empty()) {
+    return usage_error("refusing to serve on '" + bound +
+                       "' (reachable from other machines) without authentication: pass "
+                       "--token-file FILE (mode 600) or set COINRUN_TOKEN");
+  }
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;

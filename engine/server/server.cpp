@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +27,31 @@ constexpr int kMinRenderSide = 16;
 constexpr int kDefaultRenderSide = 512;  // game-rules.md §7.12 viewing size
 constexpr size_t kMaxPayloadFrames = 3;
 constexpr int64_t kMaxMessageBytes = 16 << 20;
+// Engine-wide resource limits (docs/reliability.md): one client cannot exhaust the machine.
+// At most this many live sessions, and all their segments together within this fraction of
+// /dev/shm (segments are fully reserved with posix_fallocate, so they are real memory).
+constexpr size_t kMaxSessions = 64;
+constexpr double kShmBudgetFraction = 0.5;
+constexpr uint64_t kFallbackShmBudget = uint64_t{4} << 30;
+
+uint64_t shm_budget_bytes() {
+  static const uint64_t budget = [] {
+    struct statvfs st {};
+    if (::statvfs("/dev/shm", &st) != 0 || st.f_blocks == 0) return kFallbackShmBudget;
+    return static_cast<uint64_t>(static_cast<double>(st.f_blocks) * st.f_frsize * kShmBudgetFraction);
+  }();
+  return budget;
+}
+
+// Constant-time comparison, so that the reply time does not leak how much of a token matched.
+bool token_matches(std::string_view got, std::string_view want) {
+  unsigned diff = got.size() == want.size() ? 0u : 1u;
+  for (size_t i = 0; i < want.size(); ++i) {
+    diff |= static_cast<unsigned>(static_cast<uint8_t>(want[i]) ^
+                                  static_cast<uint8_t>(i < got.size() ? got[i] : 0));
+  }
+  return diff == 0;
+}
 
 std::atomic<bool> g_stop{false};
 
@@ -257,6 +283,10 @@ void Server::handle(const std::vector<zmq::message_t>& frames, size_t first) {
                               std::to_string(kProtocolMajor) + "." + std::to_string(kProtocolMinor),
                           "install the matching coinrun package (pip install .) or rebuild the engine",
                           {{"engine", kProtocolMajor, {}}, {"client", *v, {}}});
+    }
+    if (!opts_.token.empty() && !token_matches(f.opt_string("token").value_or(""), opts_.token)) {
+      throw ProtocolError(ErrorCode::BadMessage, "missing or wrong 'token': this engine requires authentication",
+                          "send the engine's token (its --token-file or COINRUN_TOKEN) in every request");
     }
     req.type = type;
     dispatch(req);
@@ -511,6 +541,30 @@ void Server::on_create(const Request& req) {
 
   // Random high bits make stale ids from an earlier engine unlikely to match; kept below 2^63
   // so that every client language reads them as a plain integer.
+  if (sessions_.size() >= kMaxSessions) {
+    throw ProtocolError(ErrorCode::Resource,
+                        "this engine already serves " + std::to_string(sessions_.size()) +
+                            " sessions, the most it allows",
+                        "close sessions you no longer use, or start another engine");
+  }
+  {
+    // Upper bound of the new segment (observations dominate) against the engine's budget.
+    const auto seg_bytes = [](uint64_t envs, uint64_t ring) { return envs * ring * (64 * 64 * 3 + 256); };
+    uint64_t used = 0;
+    for (const auto& [sid, other] : sessions_) {
+      used += seg_bytes(static_cast<uint64_t>(other->num_envs()), other->params().ring_depth);
+    }
+    const uint64_t want = seg_bytes(static_cast<uint64_t>(p.pool.num_envs), p.ring_depth);
+    if (used + want > shm_budget_bytes()) {
+      throw ProtocolError(ErrorCode::Resource,
+                          "a session of " + std::to_string(p.pool.num_envs) + " envs x ring_depth " +
+                              std::to_string(p.ring_depth) + " needs about " + std::to_string(want >> 20) +
+                              " MiB of shared memory; this engine's budget is " +
+                              std::to_string(shm_budget_bytes() >> 20) + " MiB with " +
+                              std::to_string(used >> 20) + " MiB in use",
+                          "use fewer envs or a smaller ring_depth, or close other sessions");
+    }
+  }
   const uint64_t id = (id_rng_() & 0x7fffffff00000000ULL) | next_session_++;
   auto session = std::make_unique<Session>(id, std::move(p), pid_);
   Session& s = *session;

@@ -23,6 +23,8 @@ struct ServerOptions {
   int default_threads = 0;  // num_threads for sessions that leave it at 0 (auto)
   int parent_pid = 0;       // exit when this process dies (0 = never)
   bool allow_remote = false;
+  // When set, every request must carry this `token`; required for non-loopback tcp binds.
+  std::string token;
   int log_level = 1;  // 0 quiet, 1 info, 2 debug
 };
 
