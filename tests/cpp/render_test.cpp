@@ -476,8 +476,8 @@ struct Golden {
 const Golden kGolden[] = {
     {"standard", 0, false, 0, 0x257b68c078567403ull},
     {"standard", 1, true, 40, 0x87216d2d86122ef9ull},
-    {"platform", 0, false, 0, 0x4de58e0a1337ae52ull},
-    {"platform", 3, false, 40, 0xeeca93bb85078ed1ull},
+    {"platform", 0, false, 0, 0xec280b48190cd09full},
+    {"platform", 3, false, 40, 0x9a5728d37b4603cfull},
     {"maze", 0, false, 0, 0x15e06b0001d5e53bull},
     {"maze", 2, true, 40, 0x94134c157d9a9fe3ull},
 };
