@@ -11,7 +11,7 @@ BUILD := build
 TRAIN_ARGS ?=
 
 .PHONY: all setup build test test-cpp test-python lint train demo bench bench-engine gallery \
-        sanitize tsan fuzz clean
+        sanitize tsan fuzz soak clean
 
 all: build
 
@@ -54,6 +54,26 @@ sanitize: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_SANITIZE=ON -DCOINRUN_BUILD_VIEWER=OFF >/dev/null
 	cmake --build build-asan -j2 --target coinrun_tests coinrun-engine >/dev/null
 	cd build-asan && ctest --output-on-failure -j2 --timeout 900
+
+# libFuzzer (clang): the request decoder and the session state machine, FUZZ_SECONDS each
+# (docs/reliability.md). New corpus entries go to build-fuzz/corpus-*; crashes to build-fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_FUZZ=ON \
+	  -DCOINRUN_SANITIZE=ON -DCOINRUN_WERROR=OFF -DCOINRUN_BUILD_VIEWER=OFF -DCOINRUN_BUILD_TESTS=OFF \
+	  -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
+	cmake --build build-fuzz -j2 --target fuzz_decoder fuzz_session >/dev/null
+	@for t in decoder session; do \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  (cd build-fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 \
+	    -print_final_stats=1 corpus-$$t ../tools/fuzz/corpus/$$t 2>&1 | tee fuzz_$$t.log | \
+	    grep -E "^(stat::|==|SUMMARY|Done)") || exit 1; \
+	done
+
+# Soak: several sessions with random resets/closes/reconnects; fails on RSS or fd growth.
+SOAK_MINUTES ?= 20
+soak: setup
+	nice -n 10 $(PY) tools/soak.py --minutes $(SOAK_MINUTES) --engine $(BUILD)/coinrun-engine
 
 tsan: setup
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_TSAN=ON -DCOINRUN_BUILD_VIEWER=OFF >/dev/null
