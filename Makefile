@@ -66,8 +66,8 @@ fuzz:
 	@for t in decoder session; do \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  (cd build-fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 \
-	    -print_final_stats=1 corpus-$$t ../tools/fuzz/corpus/$$t 2>&1 | tee fuzz_$$t.log | \
-	    grep -E "^(stat::|==|SUMMARY|Done)") || exit 1; \
+	    -print_final_stats=1 corpus-$$t ../tools/fuzz/corpus/$$t >fuzz_$$t.log 2>&1; rc=$$?; \
+	    grep -E "^(stat::|==|SUMMARY|Done)" fuzz_$$t.log; exit $$rc) || exit 1; \
 	done
 
 # Soak: several sessions with random resets/closes/reconnects; fails on RSS or fd growth.

@@ -15,6 +15,7 @@
 // 64 (each new size grows the renderer's sprite cache, a known unbounded cache reported in
 // docs/reliability.md).
 #include <stdlib.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -72,14 +73,33 @@ struct Harness {
       sock.send(zmq::buffer(payload.data(), payload.size()), zmq::send_flags::none);
     }
     zmq::pollitem_t item{static_cast<void*>(sock), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::chrono::milliseconds(kReplyTimeoutMs)) <= 0) {
+    // libFuzzer's -timeout alarm (SIGALRM) interrupts waits: retry them.
+    int ready = 0;
+    for (;;) {
+      try {
+        ready = zmq::poll(&item, 1, std::chrono::milliseconds(kReplyTimeoutMs));
+        break;
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;
+      }
+    }
+    if (ready <= 0) {
       std::fprintf(stderr, "fuzz_session: no reply within %d ms (hang)\n", kReplyTimeoutMs);
       std::abort();
     }
     std::vector<zmq::message_t> parts;
     for (;;) {
       zmq::message_t m;
-      if (!sock.recv(m)) std::abort();
+      zmq::recv_result_t got;
+      for (;;) {
+        try {
+          got = sock.recv(m);
+          break;
+        } catch (const zmq::error_t& e) {
+          if (e.num() != EINTR) throw;
+        }
+      }
+      if (!got) std::abort();
       const bool more = m.more();
       parts.push_back(std::move(m));
       if (!more) break;
