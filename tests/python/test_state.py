@@ -251,3 +251,22 @@ def test_debug_a_bad_episode_alone_in_a_single_env() -> None:
             assert np.array_equal(o, obs[t, 5]) and r == rew[t, 5] and (term or trunc) == done[t, 5]
     finally:
         env.close()
+
+
+def test_a_retried_set_state_is_answered_again_not_run_twice() -> None:
+    with make(num_envs=2) as venv:
+        venv.reset(seed=2)
+        a = venv.get_state()
+        venv.step(np.ones(2, np.int32))
+        b = venv.get_state()
+        venv.set_state(a)
+        seq = venv._seq
+        client = venv._require_client()
+        client._next_id -= 1  # a true retry: same request id (the cached reply carries it)
+        reply = client.request(
+            {"type": "set_state", "session": venv.session, "seq": seq, "slot": seq % venv.ring_depth, "states": b}
+        )
+        assert reply["type"] == "set_state_ok" and reply["seq"] == seq
+        assert venv.get_state() == a  # the retry ran nothing
+        reply = client.request({"type": "get_state", "session": venv.session, "env_ids": [1]})
+        assert reply["states"] == [a[1]]
