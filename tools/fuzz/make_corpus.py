@@ -32,8 +32,14 @@ def acts(n: int, v: int = 0) -> bytes:
 
 DECODER = {
     "hello": m(type="hello", protocol=[1, 0], client="seed"),
-    "create": m(type="create", options={"num_envs": 4, "game": "standard", "seed": 3}, ring_depth=2,
-                transport="inline", lease_s=1.5, label="x"),
+    "create": m(
+        type="create",
+        options={"num_envs": 4, "game": "standard", "seed": 3},
+        ring_depth=2,
+        transport="inline",
+        lease_s=1.5,
+        label="x",
+    ),
     "reset": m(type="reset", session=1, seq=1, slot=1, seed=5, mask=b"\x01\x00", level_seeds=[1]),
     "step": m(type="step", session=1, seq=2, slot=0, n=2),
     "render": m(type="render", session=1, env=0, width=64, height=64),
