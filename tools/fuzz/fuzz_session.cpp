@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,12 +44,12 @@ struct Harness {
   zmq::socket_t sock{ctx, zmq::socket_type::dealer};
   std::unique_ptr<coinrun::Server> server;
   std::thread serving;
+  std::string dir = "/tmp/coinrun-fuzz-XXXXXX";
 
   Harness() {
-    char dir[] = "/tmp/coinrun-fuzz-XXXXXX";
-    if (::mkdtemp(dir) == nullptr) std::abort();
+    if (::mkdtemp(dir.data()) == nullptr) std::abort();
     coinrun::ServerOptions opts;
-    opts.bind = std::string("ipc://") + dir + "/e.sock";
+    opts.bind = "ipc://" + dir + "/e.sock";
     opts.default_threads = 1;
     opts.log_level = 0;
     server = std::make_unique<coinrun::Server>(opts);
@@ -60,6 +61,9 @@ struct Harness {
   ~Harness() {
     coinrun::Server::request_stop();
     serving.join();
+    server.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
   }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
