@@ -76,10 +76,9 @@ def _timed_loop(step: Any, seconds: float, per_call_envs: int) -> tuple[float, l
 
 
 def worker_ours(impl: str, n: int, seconds: float, game_id: str) -> dict[str, Any]:
+    import coinrun
     import gymnasium as gym
     import numpy as np
-
-    import coinrun
 
     rng = np.random.default_rng(0)
     out: dict[str, Any] = {}
@@ -251,7 +250,11 @@ def worker_rtt(kind: str, n: int, seconds: float) -> dict[str, Any]:
 def run_worker(args: argparse.Namespace) -> None:
     impl, n, s, game = args.worker, args.n, args.seconds, args.game
     if impl.startswith("ours"):
-        gid = {"standard": "coinrun/CoinRun-v0", "maze": "coinrun/RandomMazes-v0", "platform": "coinrun/CoinRunPlatforms-v0"}[game]
+        gid = {
+            "standard": "coinrun/CoinRun-v0",
+            "maze": "coinrun/RandomMazes-v0",
+            "platform": "coinrun/CoinRunPlatforms-v0",
+        }[game]
         res = worker_ours(impl, n, s, gid)
     elif impl.startswith("procgen"):
         res = worker_procgen(impl, n, s, {"standard": "coinrun", "maze": "maze"}[game])
@@ -284,8 +287,18 @@ class Job:
 
 
 def run_job(job: Job, seconds: float) -> None:
-    cmd = [str(job.python), str(Path(__file__).resolve()), "--worker", job.impl, "--n", str(job.n),
-           "--seconds", str(seconds), "--game", job.game]
+    cmd = [
+        str(job.python),
+        str(Path(__file__).resolve()),
+        "--worker",
+        job.impl,
+        "--n",
+        str(job.n),
+        "--seconds",
+        str(seconds),
+        "--game",
+        job.game,
+    ]
     env = dict(os.environ)
     env.setdefault("COINRUN_ENGINE", str(ROOT / "build-perf" / "coinrun-engine"))
     env["PYTHONPATH"] = str(ROOT / "pyclient")
@@ -312,10 +325,24 @@ def bench_engine(binary: Path, envs: list[int], seconds: float, repeats: int, ga
         for extra in ([], ["--no-render"]):
             if extra and g != "standard":
                 continue
-            cmd = [str(binary), "--game", g, "--envs", ",".join(map(str, envs)), "--threads", "1,2",
-                   "--seconds", str(seconds), "--repeats", str(repeats), *extra]
+            cmd = [
+                str(binary),
+                "--game",
+                g,
+                "--envs",
+                ",".join(map(str, envs)),
+                "--threads",
+                "1,2",
+                "--seconds",
+                str(seconds),
+                "--repeats",
+                str(repeats),
+                *extra,
+            ]
             try:
-                p = subprocess.run(cmd, capture_output=True, text=True, timeout=len(envs) * 2 * (seconds * repeats + 2) + 60)
+                p = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=len(envs) * 2 * (seconds * repeats + 2) + 60
+                )
             except subprocess.TimeoutExpired:
                 continue
             if p.returncode != 0:
@@ -370,8 +397,11 @@ def main() -> None:
     for r in range(args.repeats):
         for job in jobs:
             run_job(job, args.seconds)
-        print(f"repeat {r + 1}/{args.repeats} done ({time.time() - t_start:.0f}s, load {os.getloadavg()[0]:.2f})",
-              file=sys.stderr, flush=True)
+        print(
+            f"repeat {r + 1}/{args.repeats} done ({time.time() - t_start:.0f}s, load {os.getloadavg()[0]:.2f})",
+            file=sys.stderr,
+            flush=True,
+        )
     load1 = os.getloadavg()
     by = {j.key(): j for j in jobs}
 
@@ -439,8 +469,11 @@ def main() -> None:
         lines.append("")
         lines.append("| engine vs floor | " + " | ".join(str(n) for n in ns) + " |")
         lines.append("|---|" + "---:|" * len(ns))
-        lines.append("| floor / engine (target <= 1.5) | " + " | ".join(
-            f"{floor(n) / eng(n):.2f}" if floor(n) and eng(n) else "—" for n in ns) + " |")
+        lines.append(
+            "| floor / engine (target <= 1.5) | "
+            + " | ".join(f"{floor(n) / eng(n):.2f}" if floor(n) and eng(n) else "—" for n in ns)
+            + " |"
+        )
 
     lines.append("")
     lines.append("| IPC per sync batch step (median us) | " + " | ".join(str(n) for n in ns) + " |")
@@ -482,7 +515,9 @@ def main() -> None:
     base_ = rate("ours_sync", side_n)
     for g in ("maze", "platform"):
         v = rate("ours_sync", side_n, g)
-        lines.append(f"| ours sync, {g} | {fmt(v)} | {v / base_:.2f} |" if v and base_ else f"| ours sync, {g} | — | — |")
+        lines.append(
+            f"| ours sync, {g} | {fmt(v)} | {v / base_:.2f} |" if v and base_ else f"| ours sync, {g} | — | — |"
+        )
         e, es = eng(side_n, True, g), eng(side_n)
         if e and es:
             lines.append(f"| engine only, {g} | {fmt(e)} | {e / es:.2f} |")
@@ -493,18 +528,30 @@ def main() -> None:
 
     text = "\n".join(lines)
     print(text)
-    print(f"\nload average before {load0[0]:.2f}, after {load1[0]:.2f}; {args.repeats} interleaved repeats of "
-          f"{args.seconds:g} s; {time.time() - t_start:.0f} s in all")
+    print(
+        f"\nload average before {load0[0]:.2f}, after {load1[0]:.2f}; {args.repeats} interleaved repeats of "
+        f"{args.seconds:g} s; {time.time() - t_start:.0f} s in all"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "machine": {"nproc": os.cpu_count(), "platform": platform.platform(), "load_before": load0, "load_after": load1},
-            "args": {"seconds": args.seconds, "repeats": args.repeats, "envs": ns},
-            "jobs": {j.key(): j.runs for j in jobs},
-            "engine": engine,
-            "summary": summary,
-            "table_md": text,
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": {
+                        "nproc": os.cpu_count(),
+                        "platform": platform.platform(),
+                        "load_before": load0,
+                        "load_after": load1,
+                    },
+                    "args": {"seconds": args.seconds, "repeats": args.repeats, "envs": ns},
+                    "jobs": {j.key(): j.runs for j in jobs},
+                    "engine": engine,
+                    "summary": summary,
+                    "table_md": text,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":
