@@ -120,7 +120,10 @@ class EngineProcess:
     def death_message(self) -> str:
         rc = self.proc.returncode
         how = f"was killed by signal {-rc}" if rc is not None and rc < 0 else f"exited with status {rc}"
-        return f"coinrun-engine (pid {self.proc.pid}) {how}; log: {self.log_tail()}"
+        return (
+            f"coinrun-engine (pid {self.proc.pid}) {how}; close this env and create a new one "
+            f"(coinrun.make_vec / gymnasium.make_vec) to continue; log: {self.log_tail()}"
+        )
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Waits for a requested exit, then SIGTERM, then SIGKILL; removes the directory."""

@@ -111,6 +111,10 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             ring_depth = DEFAULT_RING_DEPTH if batch_size == num_envs else min(16, -(-num_envs // batch_size) + 1)
         if "seed" not in opts:
             opts["seed"] = random.SystemRandom().randrange(2**31)
+        for key, value in opts.items():
+            # msgpack cannot encode integers outside [-2**63, 2**64): refuse them by name.
+            if isinstance(value, int) and not -(2**63) <= value < 2**64:
+                raise InvalidOption(f"option {key!r} = {value} is out of range", code="BAD_OPTION")
 
         try:
             if address is None:

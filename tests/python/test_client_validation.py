@@ -112,12 +112,6 @@ def test_bad_option_values_raise_invalid_option_and_leave_no_engine(name, value)
     assert set(engine_children()) <= before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="the client lets msgpack's OverflowError escape for an option integer beyond 64 bits "
-    "instead of raising InvalidOption (owner: pyclient vector_env option checks)",
-)
 def test_option_integer_beyond_64_bits_is_an_invalid_option():
     before = set(engine_children())
     try:

@@ -79,11 +79,6 @@ def test_sigkill_between_steps(doorbell):
         env.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="launcher.death_message says what happened but not how to recover "
-    "(needs e.g. '; close this env and create a new one'); owner: pyclient",
-)
 def test_engine_died_message_says_how_to_recover():
     env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=1, seed=1)
     try:
