@@ -10,7 +10,7 @@ BUILD := build
 # Training arguments can be overridden: make train TRAIN_ARGS="--num-levels 200 ..."
 TRAIN_ARGS ?=
 
-.PHONY: all setup build test test-cpp test-python lint train demo bench bench-engine gallery \
+.PHONY: all setup build test test-cpp test-python test-asan lint train demo bench bench-engine gallery \
         sanitize tsan fuzz soak clean
 
 all: build
@@ -21,13 +21,23 @@ setup:
 build: setup
 
 test: setup
-	@$(MAKE) --no-print-directory test-cpp test-python
+	@$(MAKE) --no-print-directory test-cpp test-python test-asan
 
 test-cpp:
 	cd $(BUILD) && ctest --output-on-failure -j2 --timeout 600
 
 test-python:
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/python
+
+# The C++ tests again under AddressSanitizer + UndefinedBehaviorSanitizer, minus the long
+# many-seed sweeps (they run in the normal build above; `make sanitize` runs everything).
+ASAN_SKIP := Reachability|Invariants|EnvStateBench|NoBlankFrames
+test-asan:
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_SANITIZE=ON -DCOINRUN_BUILD_VIEWER=OFF >/dev/null
+	@echo "[test] building the ASan + UBSan tests in build-asan/"
+	@cmake --build build-asan -j$$(nproc) --target coinrun_tests coinrun-engine fuzz_decoder_replay fuzz_session_replay > build-asan/build.log 2>&1 \
+	  || { grep -E 'error' build-asan/build.log | head -40; exit 1; }
+	cd build-asan && ASAN_OPTIONS=alloc_dealloc_mismatch=0 ctest --output-on-failure -j2 --timeout 900 -E '$(ASAN_SKIP)'
 
 lint: setup
 	$(VENV)/bin/ruff check pyclient train tools tests/python
