@@ -24,6 +24,9 @@ namespace {
 constexpr int kTickMs = 200;
 constexpr int kMaxRenderSide = 2048;
 constexpr int kMinRenderSide = 16;
+// Each new render size makes the renderer build (and keep) sprites scaled for it; capping the
+// number of sizes bounds that memory so no client can grow the engine without limit.
+constexpr size_t kMaxRenderSizes = 32;
 constexpr int kDefaultRenderSide = 512;  // game-rules.md §7.12 viewing size
 constexpr size_t kMaxPayloadFrames = 3;
 constexpr int64_t kMaxMessageBytes = 16 << 20;
@@ -721,6 +724,15 @@ void Server::on_render(const Request& req) {
                               std::to_string(kMaxRenderSide) + "]",
                           "ask for 512 x 512 (the default)");
     }
+  }
+  if (!render_sizes_.contains({w_px, h_px})) {
+    if (render_sizes_.size() >= kMaxRenderSizes) {
+      throw ProtocolError(ErrorCode::Resource,
+                          "this engine has already rendered " + std::to_string(kMaxRenderSizes) +
+                              " different frame sizes, its limit",
+                          "render at a size used before (e.g. 512 x 512) or start a new engine");
+    }
+    render_sizes_.insert({w_px, h_px});
   }
   render_buf_.resize(static_cast<size_t>(w_px * h_px * 3));
   const Env& e = s.pool().env(static_cast<int>(env));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "protocol.h"
@@ -96,6 +97,9 @@ class Server {
   msgpack::sbuffer body_;
   msgpack::sbuffer out_;
   std::vector<uint8_t> render_buf_;
+  // Distinct render sizes served so far: the renderer keeps scaled sprites per size for the
+  // engine's lifetime, so their number is capped (docs/reliability.md).
+  std::set<std::pair<int64_t, int64_t>> render_sizes_;
 };
 
 }  // namespace coinrun

@@ -423,3 +423,27 @@ def test_session_count_is_limited(engine_path, tmp_path):
         assert r["type"] == "create_ok"
     finally:
         e.stop()
+
+
+def test_distinct_render_sizes_are_limited(engine_path, tmp_path):
+    # The renderer keeps sprites scaled for every frame size it has drawn, so the engine caps
+    # the number of distinct sizes: a client cycling through sizes cannot grow it without limit.
+    e = Engine(engine_path, f"ipc://{tmp_path}/e.sock")
+    try:
+        r, _ = ask(e.sock, req(type="create", options={"num_envs": 1, "num_threads": 1}, transport="inline"))
+        sid = r["session"]
+        served = 0
+        for side in range(16, 16 + 200):
+            r, frames = ask(e.sock, req(type="render", session=sid, env=0, width=side, height=side))
+            if r["type"] != "render_ok":
+                break
+            assert len(frames[0]) == side * side * 3
+            served += 1
+        assert r["type"] == "error" and r["code"] == "RESOURCE" and "sizes" in r["message"], r
+        assert 1 <= served < 200
+        # Sizes drawn before are still served; the session is unharmed.
+        r, frames = ask(e.sock, req(type="render", session=sid, env=0, width=16, height=16))
+        assert r["type"] == "render_ok" and len(frames[0]) == 16 * 16 * 3
+        assert ask(e.sock, req(type="ping"))[0]["type"] == "pong"
+    finally:
+        e.stop()
