@@ -21,7 +21,7 @@
 
 using namespace coinrun;
 using Clock = std::chrono::steady_clock;
-// One 64x64 RGB observation (game-rules.md, observations): the bytes a frame write costs.
+// One 64x64 RGB observation (docs/rules.md §7.1): the bytes a frame write costs.
 constexpr size_t kFrameBytes = 64 * 64 * 3;
 
 struct Buffers {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side throughput of this engine and its peers (issue 7), in ONE run.
+"""Side-by-side throughput of this engine and its peers, in ONE run.
 
 Each (implementation, num_envs) measurement runs in its own subprocess, in the venv that
 implementation needs: ours in ``.venv`` (numpy 2), Procgen and EnvPool in ``.venv-peers``

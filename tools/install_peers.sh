@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv-peers with Procgen (procgen2 0.10.7, gym3) and EnvPool 1.2.5 for
-# tools/bench_throughput.py, exactly as /work/shared/design/performance-notes.md says:
+# tools/bench_throughput.py, as docs/performance.md describes:
 # gym3 and envpool pin incompatible glfw, so envpool goes in without its dependencies.
 # EnvPool's procgen needs Debian's libqt5gui5 (apt-get install libqt5gui5).
 set -euo pipefail

@@ -1,6 +1,6 @@
 #pragma once
 // One environment: a game, its state, its level sampler and its augmentation stream.
-// Episode bookkeeping lives here once for every game (game-rules.md §5.1, §6): `done` one
+// Episode bookkeeping lives here once for every game (docs/rules.md §5.1, §6): `done` one
 // step after the event, the time limit, autoreset, episode return and length.
 #include <cstdint>
 #include <memory>
@@ -59,7 +59,7 @@ class Env {
   float episode_return() const { return episode_return_; }
   int episode_length() const { return episode_length_; }
 
-  // ---- [state] (issue 9): save and restore, defined in env_state.cpp ----
+  // ---- Env state save and restore, defined in env_state.cpp ----
   // Everything needed to continue bit-exactly, as a portable versioned byte string
   // (docs/state.md). load_state throws StateError (env_state.h) and then changes nothing;
   // it does not draw an observation (EnvPool::set_states does).

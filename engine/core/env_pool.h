@@ -59,7 +59,7 @@ class EnvPool {
   // Re-draws the observation rows of every env without stepping.
   void observe_all(const BatchView& out);
 
-  // ---- [state] (issue 9): per-env states, defined in env_state.cpp (docs/state.md) ----
+  // ---- Per-env states, defined in env_state.cpp (docs/state.md) ----
   // The states of `env_ids` (empty: every env, in order). Throws StateError on a bad id.
   std::vector<std::vector<uint8_t>> get_states(std::span<const int32_t> env_ids = {});
   // Restores states[j] into env env_ids[j] (empty ids: states[i] into env i, one per env).

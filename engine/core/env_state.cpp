@@ -1,4 +1,4 @@
-// Env state codec ([state], issue 9). Layout (docs/state.md), all integers little-endian:
+// Env state codec. Layout (docs/state.md), all integers little-endian:
 //   magic "CRSTATE\0" | u16 format version | u16 engine id | u32 total bytes
 //   | u8 name length, game name | options that shape the continuation | payload | u32 CRC-32
 // Checks run in the order that gives the most useful message: magic, version (a newer

@@ -1,5 +1,5 @@
 #pragma once
-// Per-env save and restore ([state], issue 9): one env's complete state as a compact,
+// Per-env save and restore: one env's complete state as a compact,
 // versioned, portable byte string, so that a run can be branched, searched from, or replayed
 // bit for bit in another process with another thread count. The byte layout is documented in
 // docs/state.md; every field is explicit little-endian, so the string does not depend on the

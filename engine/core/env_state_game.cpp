@@ -1,4 +1,4 @@
-// The GameState part of an env state ([state], issue 9; layout in docs/state.md): the
+// The GameState part of an env state (layout in docs/state.md): the
 // fields one by one, the grid run-length coded, and range checks on every value read.
 #include <algorithm>
 #include <string_view>

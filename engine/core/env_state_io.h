@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the env state codec ([state], issue 9): explicit little-endian writing and
+// Internal to the env state codec: explicit little-endian writing and
 // bounds-checked reading, and the GameState part of the format (env_state_game.cpp). Not
 // for use outside env_state*.cpp.
 #include <bit>

@@ -1,4 +1,4 @@
-// Portable MT19937 state for env states ([state], issue 9; format in docs/state.md).
+// Portable MT19937 state for env states (format in docs/state.md).
 // A generator is described by its next 624 untempered words, read off its outputs, so the
 // description does not depend on how a standard library lays the engine out; it is loaded
 // back through std::mt19937::seed(seed_seq&), which the standard defines word for word.

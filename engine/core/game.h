@@ -13,13 +13,13 @@ namespace coinrun {
 struct GameInfo {
   std::string_view name;   // config name: "standard", "platform", "maze"
   std::string_view title;  // paper name: "CoinRun", ...
-  int engine_id;           // 1000, 1001, 1002 (game-rules.md §1)
+  int engine_id;           // 1000, 1001, 1002 (docs/rules.md §1)
   int max_age;             // time limit in ticks (§6)
   float zoom;              // the game's own camera zoom (§7.2)
   bool paint_vel_info_default;  // what paint_vel_info = -1 ("auto") resolves to (§7.9)
 };
 
-// Action table of game-rules.md §5.2.
+// Action table of docs/rules.md §5.2.
 inline constexpr int kNumActions = 7;
 inline constexpr int kActionDx[kNumActions] = {0, 1, -1, 0, 1, -1, 0};
 inline constexpr int kActionDy[kNumActions] = {0, 0, 0, 1, 1, 1, -1};

@@ -12,7 +12,7 @@ namespace coinrun {
 
 enum class MonsterKind : uint8_t { Saw = 0, Walker = 1, Flyer = 2 };
 
-inline constexpr int kTrailLength = 14;  // game-rules.md §5.8: 14-entry trail history
+inline constexpr int kTrailLength = 14;  // docs/rules.md §5.8: 14-entry trail history
 inline constexpr int kMaxMonsters = 256;  // far above any generated level (pits add <= 7)
 
 struct Monster {

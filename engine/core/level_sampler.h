@@ -1,5 +1,5 @@
 #pragma once
-// Which level seed each new episode plays (game-rules.md §3.2): the train/test split.
+// Which level seed each new episode plays (docs/rules.md §3.2): the train/test split.
 // Every env owns its own sampler (unlike the original's shared, unlocked generator), seeded
 // from the pool seed and the env index, so level order is reproducible (§3.4).
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// Typed options of a batch of envs, with the original's names and meanings (game-rules.md
+// Typed options of a batch of envs, with the original's names and meanings (docs/rules.md
 // §8-§9). Parsed from a key -> value map (msgpack on the wire, argv in the CLI); unknown keys,
 // wrong types and out-of-range values become an OptionError whose message names them.
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Platformer physics shared by CoinRun and CoinRun-Platforms (game-rules.md §5.3-§5.8).
+// Platformer physics shared by CoinRun and CoinRun-Platforms (docs/rules.md §5.3-§5.8).
 //
 // Bit-exact with the original: state is float, and every expression keeps the original's
 // types. The tuning parameters are float variables in the original (so `vy - gravity` is a

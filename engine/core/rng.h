@@ -1,5 +1,5 @@
 #pragma once
-// The original's random draws (game-rules.md §0.2), on top of std::mt19937, whose output
+// The original's random draws (docs/rules.md §0.2), on top of std::mt19937, whose output
 // sequence the C++ standard fixes bit for bit. No std distributions: their results differ
 // between standard libraries.
 #include <cstdint>
@@ -25,7 +25,7 @@ class Rng {
   // raw() / 2^32 in double, returned as float in [0, 1).
   float rand01() { return static_cast<float>(static_cast<double>(raw()) / 4294967296.0); }
 
-  // The engine state of the generator, for save/restore ([state] issue).
+  // The engine state of the generator, for save/restore (docs/state.md).
   const std::mt19937& engine() const { return gen_; }
   std::mt19937& engine() { return gen_; }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The 64x64 level grid (game-rules.md §0.1, §2). Tiles keep the original's character codes,
+// The 64x64 level grid (docs/rules.md §0.1, §2). Tiles keep the original's character codes,
 // which makes test vectors and `coinrun-engine level` output direct.
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// CoinRun ("standard", game-rules.md §4.3): a run of plateaus and pits from left to right,
+// CoinRun ("standard", docs/rules.md §4.3): a run of plateaus and pits from left to right,
 // ending in a coin and a closing wall. Generation is bit-exact with the original: the same
 // draws, in the same order, from one MT19937 seeded with the level seed (§0.2).
 #include <algorithm>
@@ -28,7 +28,7 @@ constexpr int kMinPitHeight = 4;        // h > 3
 enum class Hazard { Lava = 0, Saws = 1, Walkers = 2 };
 
 // One level's generation, mirroring the original's structure so that the draw order can be
-// checked against game-rules.md §4.3 line by line.
+// checked against docs/rules.md §4.3 line by line.
 class CoinrunGenerator {
  public:
   CoinrunGenerator(GameState& s, Rng& rng) : s_(s), g_(s.grid), rng_(rng) {}

@@ -1,4 +1,4 @@
-// CoinRun-Platforms (game-rules.md §4.4 generation, §4.6 post-pass, §5 physics, §6 rewards).
+// CoinRun-Platforms (docs/rules.md §4.4 generation, §4.6 post-pass, §5 physics, §6 rewards).
 // Generation is draw for draw the original's: spawn column, up to 110 TRY_PLATFORM attempts
 // (each with its own conditional draws), the shared post-pass (flyer draws and monster looks),
 // PLACE_COINS (no draws), then the three cosmetic draws. Play is the shared platformer physics.
@@ -71,7 +71,7 @@ class PlatformBuilder {
   void build_platforms() {
     int wanted = kWantedPlatforms;
     // The original re-evaluates `attempt < wanted * 10` on every pass, after `wanted` has
-    // gone down, so it gives up sooner than a fixed 110 tries (spec §4.4 says "up to 110";
+    // gone down, so it gives up sooner than a fixed 110 tries (rules §4.4 says "up to 110";
     // the §4.8 reference rows come from the re-evaluated bound; docs/games.md).
     for (int attempt = 0; attempt < wanted * kAttemptsPerPlatform; ++attempt) {
       if (try_platform()) wanted -= 1;

@@ -1,4 +1,4 @@
-// RandomMazes carving, draw for draw as the original (game-rules.md §4.5). The draw sequence
+// RandomMazes carving, draw for draw as the original (docs/rules.md §4.5). The draw sequence
 // is: difficulty (unless high difficulty), size, one randn(len(links)) per link in the shrinking
 // ordered list, then the coin. Fixed-size arrays keep generation free of heap allocation.
 #include "maze_gen.h"

@@ -1,5 +1,5 @@
 #pragma once
-// Pure RandomMazes layout (game-rules.md §4.5): randomised Kruskal carving on an odd-sized
+// Pure RandomMazes layout (docs/rules.md §4.5): randomised Kruskal carving on an odd-sized
 // grid, drawn from a caller-owned Rng so that the level's later draws (the cosmetics of §4.7)
 // continue the same sequence. Knows nothing about agents, rewards or drawing.
 #include "../core/rng.h"

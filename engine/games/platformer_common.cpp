@@ -1,4 +1,4 @@
-// Generation pieces shared by CoinRun and CoinRun-Platforms (game-rules.md §4.2, §4.6, §4.7).
+// Generation pieces shared by CoinRun and CoinRun-Platforms (docs/rules.md §4.2, §4.6, §4.7).
 // Every random draw here is part of the level's draw sequence: changing the order or adding a
 // draw changes every later level feature (§0.2 draw-order rule).
 #include "platformer_common.h"

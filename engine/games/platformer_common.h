@@ -1,5 +1,5 @@
 #pragma once
-// Generation pieces shared by CoinRun and CoinRun-Platforms (game-rules.md §4.2, §4.6, §4.7).
+// Generation pieces shared by CoinRun and CoinRun-Platforms (docs/rules.md §4.2, §4.6, §4.7).
 #include "../core/game_state.h"
 #include "../core/rng.h"
 

@@ -1,4 +1,4 @@
-// RandomMazes (game-rules.md §4.5 generation, §5.9 movement, §6 rewards, §7.10 picture).
+// RandomMazes (docs/rules.md §4.5 generation, §5.9 movement, §6 rewards, §7.10 picture).
 // The layout comes from maze_gen; this file adds the level fields, the cosmetic draws and the
 // grid moves. No physics: the agent jumps one cell per tick.
 #include "games.h"

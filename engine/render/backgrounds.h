@@ -1,5 +1,5 @@
 #pragma once
-// The 34 procedural background pictures (game-rules.md §12.3 index groups): cartoon
+// The 34 procedural background pictures (docs/rules.md §12.3 index groups): cartoon
 // landscapes (0-6), painted scenes (7-16), a cave (17), starfields and nebulae (18-25), space
 // scenes (26-29) and bright cartoon skies (30-33). Resolution independent: a picture is a
 // function of (u, v) in [0, 1)^2, horizontally periodic so that the tiled copies of §7.6 join.

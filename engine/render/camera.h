@@ -1,5 +1,5 @@
 #pragma once
-// World-to-pixel transform of game-rules.md §7.2: agent-centred, never clamped, k = zoom * W / 64
+// World-to-pixel transform of docs/rules.md §7.2: agent-centred, never clamped, k = zoom * W / 64
 // pixels per tile. Every world edge is rounded to a whole pixel with floor(v + 0.5), so tiles
 // abut exactly (no seams, hence no need for the original's +0.7 px enlargement, §7.3) and the
 // agent's box always lands on the same pixels: columns 29..33 and rows 31..35 at 64 x 64 and

@@ -1,4 +1,4 @@
-// Overlays drawn after the scene (game-rules.md §7.8, §7.9). Edges are antialiased like the
+// Overlays drawn after the scene (docs/rules.md §7.8, §7.9). Edges are antialiased like the
 // original's painter: a rectangle edge that cuts a pixel blends by the covered fraction.
 #include "overlays.h"
 

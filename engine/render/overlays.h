@@ -1,5 +1,5 @@
 #pragma once
-// Frame overlays drawn after the scene (game-rules.md §7.3 steps 5-6).
+// Frame overlays drawn after the scene (docs/rules.md §7.3 steps 5-6).
 #include "../core/rng.h"
 #include "frame.h"
 

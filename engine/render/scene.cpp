@@ -1,4 +1,4 @@
-// Scene drawing (game-rules.md §7.2-§7.7, §7.10). The 64 x 64 path allocates nothing: the
+// Scene drawing (docs/rules.md §7.2-§7.7, §7.10). The 64 x 64 path allocates nothing: the
 // background is a pre-scaled picture copied row by row, and every sprite is pre-scaled to the
 // exact pixel size it is drawn at (row copies for opaque tiles, one integer blend per byte
 // otherwise).

@@ -1,5 +1,5 @@
 #pragma once
-// Scene drawing shared by the games (game-rules.md §7.2-§7.7, §7.10): everything but the
+// Scene drawing shared by the games (docs/rules.md §7.2-§7.7, §7.10): everything but the
 // overlays. Games call these from Game::draw.
 #include "../core/game_state.h"
 #include "frame.h"

@@ -1,5 +1,5 @@
 #pragma once
-// Our own procedural art (game-rules.md §12.2): each function paints one sprite family on a
+// Our own procedural art (docs/rules.md §12.2): each function paints one sprite family on a
 // Canvas in tile units (1 unit = one tile, y down). No third-party pictures are involved.
 #include "canvas.h"
 

@@ -27,7 +27,7 @@ constexpr int kMinRenderSide = 16;
 // Each new render size makes the renderer build (and keep) sprites scaled for it; capping the
 // number of sizes bounds that memory so no client can grow the engine without limit.
 constexpr size_t kMaxRenderSizes = 32;
-constexpr int kDefaultRenderSide = 512;  // game-rules.md §7.12 viewing size
+constexpr int kDefaultRenderSide = 512;  // docs/rules.md §7.12 viewing size
 constexpr size_t kMaxPayloadFrames = 3;
 constexpr int64_t kMaxMessageBytes = 16 << 20;
 // Engine-wide resource limits (docs/reliability.md): one client cannot exhaust the machine.

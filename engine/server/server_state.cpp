@@ -1,4 +1,4 @@
-// [state] (issue 9) wire handlers, protocol 1.1: `get_state` returns env states as bin
+// Env state wire handlers, protocol 1.1: `get_state` returns env states as bin
 // values; `set_state` restores them and fills a ring slot as `reset` does. A refused state
 // becomes BAD_STATE with {index, reason} and changes nothing (docs/protocol.md, docs/state.md).
 #include <string>

@@ -68,7 +68,7 @@ class Session {
   void reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
              std::optional<std::string_view> mask, std::vector<uint32_t> level_seeds);
 
-  // [state] Restores states[j] into env env_ids[j] (empty ids: one state per env) and fills
+  // Restores states[j] into env env_ids[j] (empty ids: one state per env) and fills
   // the slot like a masked reset: restored rows show the restored observation, the others
   // their latest one. Throws StateError (core/env_state.h) before any env or row changes.
   void set_state(uint64_t seq, uint32_t slot, std::span<const std::vector<uint8_t>> states,

@@ -133,7 +133,7 @@ EpisodeRecord load_episode(const QString& path) {
   if (!(seed >= INT32_MIN && seed <= UINT32_MAX) || std::floor(seed) != seed) {
     fail(path, "\"level_seed\" must be an integer in [-2^31, 2^32)");
   }
-  // Negative seeds wrap to uint32 as everywhere else (game-rules.md §0.2).
+  // Negative seeds wrap to uint32 as everywhere else (docs/rules.md §0.2).
   rec.level_seed = static_cast<uint32_t>(static_cast<int64_t>(seed));
   const Game* g = find_game(rec.options.game);
   rec.zoom = static_cast<float>(j.value("zoom").toDouble(g->info().zoom));

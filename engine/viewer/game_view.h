@@ -1,5 +1,5 @@
 #pragma once
-// The widget that shows the game picture and turns keys into actions (game-rules.md §10.9).
+// The widget that shows the game picture and turns keys into actions (docs/rules.md §10.9).
 // It only displays images and reports keys; MainWindow decides what is drawn and when the
 // game advances. compose() is the single drawing routine behind both paintEvent and
 // --screenshot, so a screenshot is exactly what the window shows.

@@ -1,5 +1,5 @@
 #pragma once
-// Keyboard play mapping of game-rules.md §10.9: arrow keys give dx (right - left) and dy
+// Keyboard play mapping of docs/rules.md §10.9: arrow keys give dx (right - left) and dy
 // (up - down); down pressed means action 6 whatever the horizontal keys; otherwise the
 // action with that (dx, dy). Qt-free so that it can be unit-tested alone.
 namespace coinrun::viewer {
@@ -11,7 +11,7 @@ struct ArrowKeys {
   bool down = false;
 };
 
-// The action index (game-rules.md §5.2) for the arrow keys held now.
+// The action index (docs/rules.md §5.2) for the arrow keys held now.
 int action_for_keys(const ArrowKeys& keys);
 
 }  // namespace coinrun::viewer

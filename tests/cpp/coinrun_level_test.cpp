@@ -1,5 +1,5 @@
 // CoinRun ("standard") levels against the original generator's reference outputs
-// (game-rules.md §4.8): per-seed rows, the level pictures, and the training-set aggregates.
+// (docs/rules.md §4.8): per-seed rows, the level pictures, and the training-set aggregates.
 #include <gtest/gtest.h>
 
 #include <cstdio>

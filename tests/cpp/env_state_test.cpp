@@ -1,4 +1,4 @@
-// [state] (issue 9): env states and chosen levels. A state restored into another pool (other
+// Env states and chosen levels. A state restored into another pool (other
 // pool seed, other thread count) must continue bit for bit; bad bytes must be refused with
 // nothing changed; reset(level_seeds) must play exactly those levels.
 #include <gtest/gtest.h>
@@ -666,7 +666,7 @@ TEST(LevelSeeds, ResetPlaysExactlyTheChosenLevelsInAnyPool) {
   }
 }
 
-// Seed k is the original's level k: reference outputs of game-rules.md §4.8, reached through
+// Seed k is the original's level k: reference outputs of docs/rules.md §4.8, reached through
 // reset(level_seeds) in pools whose own level sets are something else entirely. (Platform's
 // §4.8 rows disagree with the original source after the spawn column; platform_test.cpp
 // documents that, so platform is covered by the generate() comparison above instead.)

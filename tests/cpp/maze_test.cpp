@@ -1,4 +1,4 @@
-// RandomMazes: the original generator's reference outputs (game-rules.md §4.8), structural
+// RandomMazes: the original generator's reference outputs (docs/rules.md §4.8), structural
 // invariants over thousands of seeds (coin reachable with the 7 maze moves), movement
 // (§5.9: diagonals with corner cutting, TOUCH once, coin-on-start quirk), rewards and the
 // 500-tick limit, and the first-episode zoom quirk (§7.2).
@@ -57,7 +57,7 @@ struct Row {
   int d, n, coin_x, coin_y, look, ground, bg;
 };
 
-// game-rules.md §4.8, maze rows.
+// docs/rules.md §4.8, maze rows.
 constexpr std::array<Row, 5> kRows = {{
     {0, false, 1, 3, 3, 2, 3, 1, 5},
     {1, false, 2, 13, 2, 3, 1, 4, 29},

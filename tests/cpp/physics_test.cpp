@@ -1,4 +1,4 @@
-// Platformer physics (game-rules.md §5.3-§5.8) on hand-built levels, including the §5.10 test
+// Platformer physics (docs/rules.md §5.3-§5.8) on hand-built levels, including the §5.10 test
 // vectors.
 #include "core/physics.h"
 

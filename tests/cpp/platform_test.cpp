@@ -1,4 +1,4 @@
-// CoinRun-Platforms: generator against the original (game-rules.md §4.4, §4.6, §4.8), level
+// CoinRun-Platforms: generator against the original (docs/rules.md §4.4, §4.6, §4.8), level
 // invariants over thousands of seeds, coin rewards through the game's step (§5.5, §6), and coin
 // reachability under two movement models (docs/games.md explains both):
 //  * GeneratorArcs: the generator's own jump model (§4.4): point-mass arcs with its exact speed
@@ -98,7 +98,7 @@ TEST(PlatformLevel, SpawnMatchesReferenceTable) {
   EXPECT_EQ(level(2)->spawn_x, 19);
 }
 
-// game-rules.md §4.8 as written. These rows pin the original's loop bound in
+// docs/rules.md §4.8 as written. These rows pin the original's loop bound in
 // build_platforms: `attempt < wanted * 10` is re-evaluated after `wanted` goes down, so the
 // generator stops sooner than a fixed 110 tries (docs/games.md).
 TEST(PlatformLevel, SpecTableRows) {

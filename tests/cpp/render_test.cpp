@@ -1,4 +1,4 @@
-// Renderer tests (game-rules.md §7): frames are not blank, the camera puts the agent where §7.2
+// Renderer tests (docs/rules.md §7): frames are not blank, the camera puts the agent where §7.2
 // says, overlays have the spec'd values, every look is distinct, bytes are deterministic, and
 // golden hashes pin a few frames (see docs/rendering.md for how to update them).
 #include <gtest/gtest.h>

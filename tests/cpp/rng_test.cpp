@@ -4,7 +4,7 @@
 
 namespace coinrun {
 
-// game-rules.md §0.2 reference outputs.
+// docs/rules.md §0.2 reference outputs.
 TEST(Rng, ReferenceOutputsSeed0) {
   Rng r(0);
   EXPECT_EQ(r.raw(), 2357136044u);

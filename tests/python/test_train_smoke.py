@@ -54,7 +54,7 @@ def check_eval_block(res: dict, episodes: int) -> None:
     assert 0.0 <= lo <= res["percent_solved"] <= hi <= 100.0
     lo, hi = res["mean_return_ci95"]
     assert lo <= res["mean_return"] <= hi or np.isnan(lo)
-    # CoinRun: every episode returns 0 or 10 and lasts 1 .. 1002 steps (game-rules.md §6).
+    # CoinRun: every episode returns 0 or 10 and lasts 1 .. 1002 steps (docs/rules.md §6).
     assert set(res["episodes_detail"]["returns"]) <= {0.0, 10.0}
     assert all(1 <= n <= ppo_max_len() for n in res["episodes_detail"]["lengths"])
     assert res["percent_solved"] == pytest.approx(10.0 * res["mean_return"])
@@ -185,7 +185,7 @@ def batch(n: int, seed: int = 0) -> torch.Tensor:
 def test_architecture_shapes(arch: str, features: int) -> None:
     agent = ppo.Agent(OBS, 7, arch)
     dense = [m for m in agent.encoder.modules() if isinstance(m, torch.nn.Linear)]
-    assert dense[0].in_features == features  # game-rules.md §10.2 spatial sizes
+    assert dense[0].in_features == features  # docs/rules.md §10.2 spatial sizes
     action, logprob, entropy, value, _ = agent.get_action_and_value(batch(5))
     assert action.shape == (5,) and value.shape == (5, 1)
     assert ((0 <= action) & (action < 7)).all() and (logprob <= 0).all()

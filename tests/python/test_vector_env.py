@@ -15,7 +15,7 @@ from gymnasium.vector import AutoresetMode
 
 pytestmark = needs_engine
 
-MAX_STEPS = 1100  # beyond every game's time limit (game-rules.md §6)
+MAX_STEPS = 1100  # beyond every game's time limit (docs/rules.md §6)
 
 
 def run_until_done(env, rng, max_steps=MAX_STEPS):

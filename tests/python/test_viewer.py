@@ -70,7 +70,7 @@ def test_right_key_moves_agent_right() -> None:
     assert back["agent"]["x"] < moved["agent"]["x"]
 
 
-# (keys held, the action game-rules.md §10.9 maps them to)
+# (keys held, the action docs/rules.md §10.9 maps them to)
 KEY_CASES = [
     ([], 0), (["Right"], 1), (["Left"], 2), (["Up"], 3), (["Right", "Up"], 4), (["Left", "Up"], 5),
     (["Down"], 6), (["Down", "Right"], 6), (["Left", "Right"], 0), (["Left", "Right", "Up"], 3),
