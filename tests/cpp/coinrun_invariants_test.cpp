@@ -20,6 +20,7 @@
 
 #include "core/physics.h"
 #include "games/games.h"
+#include "test_helpers.h"
 
 namespace coinrun {
 namespace {
@@ -112,16 +113,7 @@ class Reachability {
     return {static_cast<int>(std::lround(a.x * 10.0f)), static_cast<int>(std::lround(a.y))};
   }
 
-  bool standing() const {
-    const Agent& a = work_->agent;
-    if (a.vy != 0 || a.y != std::floor(a.y)) return false;
-    const int below = static_cast<int>(a.y) - 1;
-    for (double off : {0.1, 0.9}) {
-      const Tile t = work_->grid.get(static_cast<int>(a.x + off), below);
-      if (is_solid(t) || is_crate(t)) return true;
-    }
-    return false;
-  }
+  bool standing() const { return testing::standing_on_support(*work_); }
 
   // One tick; false when the agent dies (lava or a hazard tile).
   bool tick(int dx, int dy) {

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,50 +10,15 @@
 #include "core/game_registry.h"
 #include "core/physics.h"
 #include "games/games.h"
+#include "test_helpers.h"
 
 namespace coinrun {
 namespace {
 
+using namespace testing;  // test_helpers.h
+
 std::unique_ptr<GameState> level(uint32_t seed, bool high_difficulty) {
-  auto s = std::make_unique<GameState>();
-  coinrun_game().generate(seed, high_difficulty, *s);
-  return s;
-}
-
-// Grid rows as printed in §4.8: monsters shown by their markers at their start tiles.
-std::vector<std::string> picture(const GameState& s, int width, int height) {
-  TileGrid g = s.grid;
-  for (int i = 0; i < s.num_monsters; ++i) {
-    const Monster& m = s.monsters[i];
-    const Tile marker = m.kind == MonsterKind::Saw      ? Tile::SawMarker
-                        : m.kind == MonsterKind::Walker ? Tile::WalkerMarker
-                                                        : Tile::FlyerMarker;
-    g.set(static_cast<int>(m.x), static_cast<int>(m.y), marker);
-  }
-  std::vector<std::string> rows;
-  for (int y = height - 1; y >= 0; --y) {
-    std::string row;
-    for (int x = 0; x < width; ++x) row += static_cast<char>(g.get(x, y));
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-struct CoinPos {
-  int x = -1, y = -1, count = 0;
-};
-CoinPos find_coin(const GameState& s) {
-  CoinPos c;
-  for (int y = 0; y < kGridSize; ++y) {
-    for (int x = 0; x < kGridSize; ++x) {
-      if (s.grid.get(x, y) == Tile::Coin) {
-        c.x = x;
-        c.y = y;
-        ++c.count;
-      }
-    }
-  }
-  return c;
+  return testing::generated_level(coinrun_game(), seed, high_difficulty);
 }
 
 struct Row {
@@ -97,12 +61,7 @@ TEST(CoinrunLevel, ReferenceRows) {
     }
     EXPECT_EQ(saws, r.saws);
     EXPECT_EQ(walker_looks, r.walker_looks);
-    const CoinPos c = find_coin(*s);
-    EXPECT_EQ(c.count, 1);
-    EXPECT_EQ(c.x, r.coin_x);
-    EXPECT_EQ(c.y, r.coin_y);
-    EXPECT_EQ(s->coins_total, 1);
-    EXPECT_EQ(s->coins_needed, 1);
+    expect_single_coin_at(*s, r.coin_x, r.coin_y);
     EXPECT_EQ(s->cosmetics.agent_look, r.look);
     EXPECT_EQ(s->cosmetics.ground_theme, r.ground);
     EXPECT_EQ(s->cosmetics.background, r.bg);
@@ -122,7 +81,7 @@ TEST(CoinrunLevel, PictureSeed2Normal) {
       "A....SSSSA",  // 1
       "ASSSSAAAAA",  // 0
   };
-  EXPECT_EQ(picture(*level(2, false), 10, 5), want);
+  EXPECT_EQ(grid_picture(*level(2, false), 10, 5), want);
 }
 
 TEST(CoinrunLevel, PictureSeed1Normal) {
@@ -137,7 +96,7 @@ TEST(CoinrunLevel, PictureSeed1Normal) {
       "A....SSSSSSAAAAAAAAA",  // 1
       "ASSSSAAAAAAAAAAAAAAA",  // 0
   };
-  EXPECT_EQ(picture(*level(1, false), 20, 9), want);
+  EXPECT_EQ(grid_picture(*level(1, false), 20, 9), want);
 }
 
 TEST(CoinrunLevel, PictureSeed0HighDifficulty) {
@@ -154,7 +113,7 @@ TEST(CoinrunLevel, PictureSeed0HighDifficulty) {
       "A....AAAAAAAAAAAAAAA|||||AAAAAAAA",  // 1
       "ASSSSAAAAAAAAAAAAAAASSSSSAAAAAAAA",  // 0
   };
-  EXPECT_EQ(picture(*level(0, true), 33, 11), want);
+  EXPECT_EQ(grid_picture(*level(0, true), 33, 11), want);
 }
 
 TEST(CoinrunLevel, EverythingAboveThePictureIsEmpty) {
@@ -217,7 +176,7 @@ TEST(CoinrunLevel, TrainingSetAggregates) {  // §4.8: seeds 0..499, normal diff
 
 // §4.3 "useful consequences" over seeds 0..9999: lava in about 7 % / 21 % of levels, crates in
 // 86 % / 92 %, 1.96 / 4.8 monsters and the coin at column 18.5 / 31 on average (normal / high).
-// Generation is deterministic, so the exact counts are pinned; they round to the spec's figures.
+// Generation is deterministic, so the exact counts are pinned; they round to the figures of §4.3.
 TEST(CoinrunLevel, TenThousandSeedStatistics) {
   struct Want {
     bool high;
@@ -245,7 +204,7 @@ TEST(CoinrunLevel, TenThousandSeedStatistics) {
     EXPECT_EQ(crates, w.crate_levels);
     EXPECT_EQ(monsters, w.monsters);
     EXPECT_EQ(coin_columns, w.coin_column_sum);
-    // The spec's rounded figures, to show where the pinned numbers come from.
+    // The rounded figures of §4.3, to show where the pinned numbers come from.
     EXPECT_NEAR(lava / 100.0, w.high ? 21.0 : 7.0, 0.5);
     EXPECT_NEAR(crates / 100.0, w.high ? 92.0 : 86.0, 0.5);
     EXPECT_NEAR(monsters / 10000.0, w.high ? 4.8 : 1.96, 0.01);
@@ -342,15 +301,6 @@ struct GoldenRun {
   float reward;
 };
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 template <typename... Args>
 std::string format(const char* f, Args... args) {
   char buf[512];
@@ -421,16 +371,18 @@ std::string replay(const Game& game, GameState& s, int max_ticks, int& ticks, fl
   return t;
 }
 
-void check_against_original(const std::vector<GoldenRun>& runs, bool high_difficulty) {
+// Every run must match: the level (dump hash) and then every tick of the scripted replay.
+void check_against_original(const Game& game, const std::vector<GoldenRun>& runs,
+                            bool high_difficulty) {
   auto s = std::make_unique<GameState>();
   int total_ticks = 0;
   for (const GoldenRun& g : runs) {
-    SCOPED_TRACE("seed " + std::to_string(g.seed));
-    coinrun_game().generate(g.seed, high_difficulty, *s);
-    EXPECT_EQ(fnv1a(level_dump(*s)), g.level_hash);
+    SCOPED_TRACE(std::string(game.info().name) + " seed " + std::to_string(g.seed));
+    game.generate(g.seed, high_difficulty, *s);
+    EXPECT_EQ(fnv1a(level_dump(*s)), g.level_hash) << "level differs from the original";
     int ticks = 0;
     float reward = 0;
-    const std::string t = replay(coinrun_game(), *s, 1000, ticks, reward);
+    const std::string t = replay(game, *s, 1000, ticks, reward);
     EXPECT_EQ(ticks, g.ticks);
     EXPECT_EQ(reward, g.reward);
     EXPECT_EQ(fnv1a(t), g.trajectory_hash);
@@ -595,14 +547,16 @@ const std::vector<GoldenRun> kOriginalHigh = {
     {49u, 0xb074ac3d0f2d473full, 0x5ec8c830572fad78ull, 126, 0},
 };
 
-TEST(CoinrunLevel, MatchesTheOriginalNormal) { check_against_original(kOriginalNormal, false); }
+TEST(CoinrunLevel, MatchesTheOriginalNormal) {
+  check_against_original(coinrun_game(), kOriginalNormal, false);
+}
 TEST(CoinrunLevel, MatchesTheOriginalHighDifficulty) {
-  check_against_original(kOriginalHigh, true);
+  check_against_original(coinrun_game(), kOriginalHigh, true);
 }
 
-// The shared physics on CoinRun-Platforms levels: ladders, flyers, crate stacks. Levels come
-// from the Platforms generator; a level that does not match the original is that generator's
-// defect (its own tests report it), so the physics comparison skips it rather than fail here.
+// The shared physics on CoinRun-Platforms levels: ladders, flyers, crate stacks. The levels
+// come from the Platforms generator and must match the original too: a level mismatch fails
+// here (and in the generator's own tests, tests/cpp/platform_test.cpp).
 const std::vector<GoldenRun> kOriginalPlatforms = {
     {0u, 0x114d22acbf7029f8ull, 0x86b35293b3a00461ull, 781, 0},
     {1u, 0x225a1c8b322bed7eull, 0xbd29b1cd90075e4cull, 1000, 1},
@@ -637,33 +591,7 @@ const std::vector<GoldenRun> kOriginalPlatforms = {
 };
 
 TEST(CoinrunLevel, PlatformPhysicsMatchesTheOriginal) {
-  auto s = std::make_unique<GameState>();
-  int compared = 0;
-  std::string mismatched;
-  for (const GoldenRun& g : kOriginalPlatforms) {
-    SCOPED_TRACE("platform seed " + std::to_string(g.seed));
-    coinrun_platforms_game().generate(g.seed, false, *s);
-    if (fnv1a(level_dump(*s)) != g.level_hash) {
-      mismatched += ' ';  // (two appends: GCC 12 warns falsely on " " + string)
-      mismatched += std::to_string(g.seed);
-      continue;
-    }
-    int ticks = 0;
-    float reward = 0;
-    const std::string t = replay(coinrun_platforms_game(), *s, 1000, ticks, reward);
-    EXPECT_EQ(ticks, g.ticks);
-    EXPECT_EQ(reward, g.reward);
-    EXPECT_EQ(fnv1a(t), g.trajectory_hash);
-    ++compared;
-  }
-  if (compared == 0) {
-    GTEST_SKIP() << "no Platforms level matches the original, physics not compared; seeds:"
-                 << mismatched;
-  }
-  if (!mismatched.empty()) {
-    std::cerr << "Platforms levels unlike the original, physics not compared:" << mismatched
-              << "\n";
-  }
+  check_against_original(coinrun_platforms_game(), kOriginalPlatforms, false);
 }
 
 }  // namespace

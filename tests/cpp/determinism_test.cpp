@@ -2,7 +2,7 @@
 // for every game and with augmentation on; different seeds give different runs.
 #include <gtest/gtest.h>
 
-#include "batch_buffers.h"
+#include "test_helpers.h"
 #include "core/env_pool.h"
 #include "core/rng.h"
 #include "core/thread_pool.h"
@@ -15,11 +15,7 @@ using testing::fnv1a;
 
 uint64_t run_fingerprint(const std::string& game, int threads, uint32_t seed, bool augment,
                          int steps = 300) {
-  PoolOptions o;
-  o.game = game;
-  o.num_envs = 24;
-  o.num_threads = threads;
-  o.seed = seed;
+  PoolOptions o = testing::pool_options(game, 24, threads, seed);
   o.num_levels = 50;
   o.use_data_augmentation = augment;
   EnvPool pool(o);

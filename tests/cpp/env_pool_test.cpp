@@ -3,25 +3,17 @@
 
 #include <gtest/gtest.h>
 
-#include "batch_buffers.h"
+#include "test_helpers.h"
 #include "core/game_registry.h"
 
 namespace coinrun {
 namespace {
 
 using testing::BatchBuffers;
-
-PoolOptions opts_for(const std::string& game, int n, int threads = 1) {
-  PoolOptions o;
-  o.game = game;
-  o.num_envs = n;
-  o.num_threads = threads;
-  o.seed = 123;
-  return o;
-}
+using testing::pool_options;
 
 TEST(EnvPool, RejectsABadActionAndChangesNothing) {
-  EnvPool pool(opts_for("standard", 4));
+  EnvPool pool(pool_options("standard", 4));
   BatchBuffers b(4, pool.obs_bytes());
   pool.reset(b.view());
   const GameState before = pool.env(0).state();
@@ -69,7 +61,7 @@ TEST(EnvPool, UnknownOptionsAndGamesAreErrorsThatListTheValidOnes) {
 TEST(EnvPool, TimeoutGivesATruncatedEpisodeOf1002Steps) {
   // Standing still (action 0) on the spawn tile of standard level 2 never ends the level, so
   // the time limit does: the flag is set on step 1001 and done comes on step 1002 (§5.1).
-  EnvPool pool(opts_for("standard", 1));
+  EnvPool pool(pool_options("standard", 1));
   BatchBuffers b(1, pool.obs_bytes());
   const uint32_t seeds[1] = {2};
   pool.reset(b.view(), std::nullopt, {}, seeds);
@@ -88,7 +80,7 @@ TEST(EnvPool, TimeoutGivesATruncatedEpisodeOf1002Steps) {
 }
 
 TEST(EnvPool, MazeTimeoutIs502Steps) {
-  EnvPool pool(opts_for("maze", 1));
+  EnvPool pool(pool_options("maze", 1));
   BatchBuffers b(1, pool.obs_bytes());
   // Find a maze level whose coin is not on the start cell, then stand still.
   for (uint32_t seed = 0;; ++seed) {
@@ -105,7 +97,7 @@ TEST(EnvPool, MazeTimeoutIs502Steps) {
 
 TEST(EnvPool, WinningReportsRewardOneStepBeforeDoneAndAutoresets) {
   // Standard level 2 (d = 1): the coin is at (8, 2) with flat-ish ground; run right and jump.
-  EnvPool pool(opts_for("standard", 1));
+  EnvPool pool(pool_options("standard", 1));
   BatchBuffers b(1, pool.obs_bytes());
   const uint32_t s[1] = {2};
   pool.reset(b.view(), std::nullopt, {}, s);
@@ -131,7 +123,7 @@ TEST(EnvPool, WinningReportsRewardOneStepBeforeDoneAndAutoresets) {
 }
 
 TEST(EnvPool, NextStepAutoresetShowsTheOldLevelThenResetsIgnoringTheAction) {
-  PoolOptions o = opts_for("standard", 1);
+  PoolOptions o = pool_options("standard", 1);
   o.autoreset = AutoresetMode::NextStep;
   EnvPool pool(o);
   BatchBuffers b(1, pool.obs_bytes());
@@ -151,7 +143,7 @@ TEST(EnvPool, NextStepAutoresetShowsTheOldLevelThenResetsIgnoringTheAction) {
 }
 
 TEST(EnvPool, ResetMaskAndLevelSeedsTouchOnlyTheChosenEnvs) {
-  EnvPool pool(opts_for("standard", 4, 2));
+  EnvPool pool(pool_options("standard", 4, 2));
   BatchBuffers b(4, pool.obs_bytes());
   pool.reset(b.view());
   std::vector<int32_t> a(4, 1);
@@ -170,7 +162,7 @@ TEST(EnvPool, ResetMaskAndLevelSeedsTouchOnlyTheChosenEnvs) {
 
 TEST(EnvPool, TrainingSetSemantics) {
   // num_levels = N, set_seed = -1: level seeds are 0..N-1 (§3.2).
-  PoolOptions o = opts_for("standard", 8);
+  PoolOptions o = pool_options("standard", 8);
   o.num_levels = 3;
   EnvPool pool(o);
   BatchBuffers b(8, pool.obs_bytes());
@@ -190,7 +182,7 @@ TEST(EnvPool, TrainingSetSemantics) {
 }
 
 TEST(EnvPool, StepSubsetWritesRowsInTheOrderOfTheIds) {
-  EnvPool pool(opts_for("standard", 6, 2));
+  EnvPool pool(pool_options("standard", 6, 2));
   BatchBuffers b(6, pool.obs_bytes());
   pool.reset(b.view());
   std::vector<int32_t> ids = {5, 1, 3};
@@ -206,7 +198,7 @@ TEST(EnvPool, StepSubsetWritesRowsInTheOrderOfTheIds) {
 }
 
 TEST(EnvPool, GrayscaleIsFloorOfTheChannelMean) {
-  PoolOptions o = opts_for("standard", 1);
+  PoolOptions o = pool_options("standard", 1);
   o.use_black_white = true;
   EnvPool gray(o);
   EXPECT_EQ(gray.obs_bytes(), 64u * 64u);

@@ -23,41 +23,14 @@
 #include "core/env_pool.h"
 #include "core/env_state.h"
 #include "core/game_registry.h"
+#include "test_helpers.h"
 
 namespace coinrun {
 namespace {
 
-// Caller-owned rows for one batch, as the engine's shared memory would hold them.
-struct Batch {
-  explicit Batch(const EnvPool& p)
-      : n(static_cast<size_t>(p.num_envs())), obs_bytes(p.obs_bytes()), obs(n * obs_bytes),
-        reward(n), term(n), trunc(n), level_seed(n), plc(n), ret(n), len(n) {}
-  BatchView view() {
-    return BatchView{obs.data(), obs_bytes,  reward.data(), term.data(), trunc.data(),
-                     level_seed.data(), plc.data(), ret.data(), len.data()};
-  }
-  std::vector<uint8_t> obs_of(int i) const {
-    const auto* p = obs.data() + static_cast<size_t>(i) * obs_bytes;
-    return {p, p + obs_bytes};
-  }
-  size_t n, obs_bytes;
-  std::vector<uint8_t> obs;
-  std::vector<float> reward;
-  std::vector<uint8_t> term, trunc;
-  std::vector<uint32_t> level_seed;
-  std::vector<uint8_t> plc;
-  std::vector<float> ret;
-  std::vector<int32_t> len;
-};
+using Batch = testing::BatchBuffers;
+using testing::pool_options;
 
-PoolOptions make_opts(const std::string& game, int n, int threads, uint32_t seed) {
-  PoolOptions o;
-  o.game = game;
-  o.num_envs = n;
-  o.num_threads = threads;
-  o.seed = seed;
-  return o;
-}
 
 // Reproducible actions for step t of env i, biased to the right so that platformer agents
 // reach pits, monsters and coins and episodes end (raw mt19937 draws, no std distributions).
@@ -89,8 +62,9 @@ void run(EnvPool& pool, Batch& b, int t0, int steps, Trace& tr) {
     tr.obs.insert(tr.obs.end(), b.obs.begin(), b.obs.end());
     tr.reward.insert(tr.reward.end(), b.reward.begin(), b.reward.end());
     for (size_t i = 0; i < b.n; ++i) {
-      tr.done_bits.push_back(static_cast<uint8_t>(b.term[i] | (b.trunc[i] << 1) | (b.plc[i] << 2)));
-      tr.dones += b.term[i] | b.trunc[i];
+      tr.done_bits.push_back(static_cast<uint8_t>(b.terminated[i] | (b.truncated[i] << 1) |
+                                                  (b.prev_level_complete[i] << 2)));
+      tr.dones += b.terminated[i] | b.truncated[i];
     }
     tr.level_seed.insert(tr.level_seed.end(), b.level_seed.begin(), b.level_seed.end());
   }
@@ -170,7 +144,7 @@ TEST(EnvStateRng, SeedOriginIsFoundExactlyWhenItExists) {
 // ---- round trips -------------------------------------------------------------------------
 
 TEST(EnvState, HeaderSizeAndSummary) {
-  EnvPool pool(make_opts("standard", 1, 1, 7));
+  EnvPool pool(pool_options("standard", 1, 1, 7));
   Batch b(pool);
   pool.reset(b.view(), std::nullopt, {}, std::vector<uint32_t>{1234});
   const std::vector<uint8_t> s = pool.env(0).save_state();
@@ -191,7 +165,7 @@ TEST(EnvState, HeaderSizeAndSummary) {
 TEST(EnvState, RoundTripIsByteIdenticalForEveryGame) {
   for (const Game* g : all_games()) {
     const std::string name(g->info().name);
-    PoolOptions oa = make_opts(name, 6, 1, 3);
+    PoolOptions oa = pool_options(name, 6, 1, 3);
     oa.use_data_augmentation = true;  // drives the augmentation stream far from its seed
     oa.num_levels = 50;
     PoolOptions ob = oa;
@@ -228,7 +202,7 @@ class EnvStateReplay : public ::testing::TestWithParam<ReplayCase> {};
 TEST_P(EnvStateReplay, RestoredPoolReplaysBitForBit) {
   const ReplayCase c = GetParam();
   constexpr int kEnvs = 10, kBefore = 120, kAfter = 950;
-  PoolOptions oa = make_opts(c.game, kEnvs, 1, 11);
+  PoolOptions oa = pool_options(c.game, kEnvs, 1, 11);
   oa.num_levels = c.num_levels;
   oa.use_data_augmentation = c.augmentation;
   oa.use_black_white = c.black_white;
@@ -272,14 +246,14 @@ INSTANTIATE_TEST_SUITE_P(
 // Branching rollouts: one saved env copied into many; the same actions give identical
 // branches (equal to the original's continuation), different actions make them diverge.
 TEST(EnvStateUses, BranchingRollouts) {
-  EnvPool a(make_opts("standard", 4, 1, 21));
+  EnvPool a(pool_options("standard", 4, 1, 21));
   Batch ba(a);
   a.reset(ba.view());
   Trace warm;
   run(a, ba, 0, 40, warm);
   const std::vector<uint8_t> root = a.get_states(std::vector<int32_t>{2})[0];
 
-  EnvPool b(make_opts("standard", 8, 3, 5));
+  EnvPool b(pool_options("standard", 8, 3, 5));
   Batch bb(b);
   b.set_states(std::vector<std::vector<uint8_t>>(8, root), {}, bb.view());
   // Original env 2 continues with action_at(t, 2); give every branch that same sequence.
@@ -289,7 +263,7 @@ TEST(EnvStateUses, BranchingRollouts) {
     for (int i = 0; i < 8; ++i) {
       ASSERT_EQ(bb.obs_of(i), ba.obs_of(2)) << "branch " << i << " step " << t;
       ASSERT_EQ(bb.reward[static_cast<size_t>(i)], ba.reward[2]);
-      ASSERT_EQ(bb.term[static_cast<size_t>(i)], ba.term[2]);
+      ASSERT_EQ(bb.terminated[static_cast<size_t>(i)], ba.terminated[2]);
     }
   }
   // Branch again from the root with a different policy per branch.
@@ -303,7 +277,7 @@ TEST(EnvStateUses, BranchingRollouts) {
 // Search from a state: try each action for a few steps from the same state, keep the best,
 // and check that replaying the choice from the state gives the return the search saw.
 TEST(EnvStateUses, SearchFromAState) {
-  EnvPool pool(make_opts("maze", 1, 1, 8));
+  EnvPool pool(pool_options("maze", 1, 1, 8));
   Batch b(pool);
   pool.reset(b.view(), std::nullopt, {}, std::vector<uint32_t>{77});
   const std::vector<uint8_t> root = pool.env(0).save_state();
@@ -338,7 +312,7 @@ TEST(EnvStateUses, SearchFromAState) {
 // NEXT_STEP: a state saved between the done step and the step that starts the next level
 // carries the pending reset.
 TEST(EnvState, PendingNextStepResetIsSaved) {
-  PoolOptions o = make_opts("maze", 6, 1, 2);
+  PoolOptions o = pool_options("maze", 6, 1, 2);
   o.autoreset = AutoresetMode::NextStep;
   PoolOptions o2 = o;
   o2.seed = 3;
@@ -370,7 +344,7 @@ TEST(EnvState, PendingNextStepResetIsSaved) {
 // replay it alone (1 env, 1 thread) from that state and get the same death at the same step.
 TEST(EnvStateUses, ReplayABadEpisodeAlone) {
   constexpr int kEnvs = 8;
-  EnvPool pool(make_opts("standard", kEnvs, 2, 31));
+  EnvPool pool(pool_options("standard", kEnvs, 2, 31));
   Batch b(pool);
   pool.reset(b.view());
   std::vector<std::vector<uint8_t>> start = pool.get_states();
@@ -381,27 +355,28 @@ TEST(EnvStateUses, ReplayABadEpisodeAlone) {
     pool.step(act, b.view());
     for (int i = 0; i < kEnvs && !found; ++i) {
       actions[static_cast<size_t>(i)].push_back(act[static_cast<size_t>(i)]);
-      if (!b.term[static_cast<size_t>(i)] && !b.trunc[static_cast<size_t>(i)]) continue;
-      const bool died = b.term[static_cast<size_t>(i)] && !b.plc[static_cast<size_t>(i)];
+      if (!b.terminated[static_cast<size_t>(i)] && !b.truncated[static_cast<size_t>(i)]) continue;
+      const bool died =
+          b.terminated[static_cast<size_t>(i)] && !b.prev_level_complete[static_cast<size_t>(i)];
       if (died) {
         found = true;
-        const float ret = b.ret[static_cast<size_t>(i)];
-        const int len = b.len[static_cast<size_t>(i)];
+        const float ret = b.episode_return[static_cast<size_t>(i)];
+        const int len = b.episode_length[static_cast<size_t>(i)];
         EXPECT_EQ(describe_state(start[static_cast<size_t>(i)]).age, 0);
-        EnvPool solo(make_opts("standard", 1, 1, 999));
+        EnvPool solo(pool_options("standard", 1, 1, 999));
         Batch sb(solo);
         solo.set_states(std::vector<std::vector<uint8_t>>{start[static_cast<size_t>(i)]}, {}, sb.view());
         const auto& acts = actions[static_cast<size_t>(i)];
         ASSERT_EQ(static_cast<int>(acts.size()), len);
         for (size_t k = 0; k < acts.size(); ++k) {
           solo.step(std::vector<int32_t>{acts[k]}, sb.view());
-          const bool done = sb.term[0] || sb.trunc[0];
+          const bool done = sb.terminated[0] || sb.truncated[0];
           ASSERT_EQ(done, k + 1 == acts.size()) << "replay ended at step " << k;
         }
-        EXPECT_TRUE(sb.term[0]);
-        EXPECT_FALSE(sb.plc[0]);
-        EXPECT_EQ(sb.ret[0], ret);
-        EXPECT_EQ(sb.len[0], len);
+        EXPECT_TRUE(sb.terminated[0]);
+        EXPECT_FALSE(sb.prev_level_complete[0]);
+        EXPECT_EQ(sb.episode_return[0], ret);
+        EXPECT_EQ(sb.episode_length[0], len);
         EXPECT_EQ(sb.obs_of(0), b.obs_of(i)) << "first frame of the next level differs";
       } else {
         start[static_cast<size_t>(i)] = pool.get_states(std::vector<int32_t>{i})[0];
@@ -416,7 +391,7 @@ TEST(EnvStateUses, ReplayABadEpisodeAlone) {
 
 class EnvStateErrors : public ::testing::Test {
  protected:
-  EnvStateErrors() : pool_(make_opts("standard", 4, 2, 5)), batch_(pool_) {
+  EnvStateErrors() : pool_(pool_options("standard", 4, 2, 5)), batch_(pool_) {
     pool_.reset(batch_.view());
     Trace tr;
     run(pool_, batch_, 0, 30, tr);
@@ -474,7 +449,7 @@ TEST_F(EnvStateErrors, NewerFormatIsRefused) {
 }
 
 TEST_F(EnvStateErrors, ForeignGameIsRefused) {
-  EnvPool maze(make_opts("maze", 1, 1, 5));
+  EnvPool maze(pool_options("maze", 1, 1, 5));
   std::string msg;
   EXPECT_EQ(load_error(pool_.env(0), maze.env(0).save_state(), &msg), StateErrorKind::WrongGame);
   EXPECT_NE(msg.find("'maze'"), std::string::npos) << msg;
@@ -484,7 +459,7 @@ TEST_F(EnvStateErrors, ForeignGameIsRefused) {
 }
 
 TEST_F(EnvStateErrors, OtherOptionsAreRefusedByName) {
-  PoolOptions o = make_opts("standard", 1, 1, 5);
+  PoolOptions o = pool_options("standard", 1, 1, 5);
   o.num_levels = 500;
   o.use_data_augmentation = true;
   EnvPool other(o);
@@ -500,7 +475,7 @@ TEST_F(EnvStateErrors, MalformedContentsBehindAValidChecksumAreRefused) {
   // count or a tile must be caught by the content checks.
   const std::vector<uint8_t>& bad = good_;
   bool edited = false;
-  EnvPool probe(make_opts("standard", 1, 1, 0));
+  EnvPool probe(pool_options("standard", 1, 1, 0));
   for (size_t pos = 16; pos + 4 < bad.size() && !edited; ++pos) {
     std::vector<uint8_t> trial = good_;
     trial[pos] = 0xFE;  // no tile, flag, kind or run uses this value
@@ -520,7 +495,7 @@ TEST_F(EnvStateErrors, MalformedContentsBehindAValidChecksumAreRefused) {
 // that they reach the content checks. Each load either works (and the env saves a valid
 // state again) or throws StateError; nothing else (run it under COINRUN_SANITIZE too).
 TEST_F(EnvStateErrors, RandomEditsBehindAValidChecksumNeverCrash) {
-  EnvPool probe(make_opts("standard", 1, 1, 0));
+  EnvPool probe(pool_options("standard", 1, 1, 0));
   std::mt19937 g(2024);
   int refused = 0, loaded = 0;
   for (int trial = 0; trial < 3000; ++trial) {
@@ -560,7 +535,7 @@ TEST_F(EnvStateErrors, RandomEditsBehindAValidChecksumNeverCrash) {
 // A forged state with a valid checksum but values no level can hold (a client could send
 // one) is refused before it reaches the physics or the renderer.
 TEST_F(EnvStateErrors, ImpossibleValuesAreRefused) {
-  EnvPool forge(make_opts("standard", 1, 1, 5));
+  EnvPool forge(pool_options("standard", 1, 1, 5));
   auto forged = [&](auto edit) {
     GameState saved = forge.env(0).state();
     edit(forge.env(0).mutable_state());
@@ -643,7 +618,7 @@ TEST(LevelSeeds, ResetPlaysExactlyTheChosenLevelsInAnyPool) {
   const std::vector<uint32_t> seeds{0, 7, 499, 123456789, 0xFFFFFFFFu, 42};
   for (const Game* g : all_games()) {
     for (bool hd : {false, true}) {
-      PoolOptions oa = make_opts(std::string(g->info().name), 6, 1, 1);
+      PoolOptions oa = pool_options(std::string(g->info().name), 6, 1, 1);
       oa.high_difficulty = hd;
       PoolOptions ob = oa;  // another pool seed, thread count and level set
       ob.seed = 555;
@@ -686,7 +661,7 @@ TEST(LevelSeeds, ChosenSeedsAreTheOriginalsLevels) {
       {"maze", 0, true, 4, 25, 1, 12, 11, 0, 5, 21},
   };
   for (const Ref& r : refs) {
-    PoolOptions o = make_opts(r.game, 2, 2, 12345);
+    PoolOptions o = pool_options(r.game, 2, 2, 12345);
     o.high_difficulty = r.high;
     o.num_levels = 7;
     o.set_seed = 99;
@@ -723,7 +698,7 @@ TEST(LevelSeeds, HighDifficultyIsPartOfTheLevel) {
 }
 
 TEST(LevelSeeds, MaskChoosesWhichEnvsGetThem) {
-  EnvPool pool(make_opts("maze", 4, 2, 3));
+  EnvPool pool(pool_options("maze", 4, 2, 3));
   Batch b(pool);
   pool.reset(b.view());
   const auto before = pool.get_states();
@@ -747,7 +722,7 @@ TEST(LevelSeeds, MaskChoosesWhichEnvsGetThem) {
 constexpr int kProcEnvs = 6, kProcBefore = 100, kProcAfter = 400;
 
 PoolOptions process_opts(uint32_t seed, int threads) {
-  PoolOptions o = make_opts("standard", kProcEnvs, threads, seed);
+  PoolOptions o = pool_options("standard", kProcEnvs, threads, seed);
   o.use_data_augmentation = true;
   o.num_levels = 200;
   return o;
@@ -858,7 +833,7 @@ double thread_cpu_ms() {
 
 TEST(EnvStateBench, GetAndSetFor64Envs) {
   for (bool aug : {false, true}) {
-    PoolOptions o = make_opts("standard", 64, 1, 1);
+    PoolOptions o = pool_options("standard", 64, 1, 1);
     o.num_levels = 500;
     o.use_data_augmentation = aug;
     EnvPool pool(o);

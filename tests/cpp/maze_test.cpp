@@ -14,42 +14,14 @@
 #include "core/level_sampler.h"
 #include "games/games.h"
 #include "games/maze_gen.h"
+#include "test_helpers.h"
 
 namespace coinrun {
 namespace {
 
 const Game& maze() { return random_mazes_game(); }
 
-std::unique_ptr<GameState> level(uint32_t seed, bool high) {
-  auto s = std::make_unique<GameState>();
-  maze().generate(seed, high, *s);
-  return s;
-}
-
-std::vector<std::string> picture(const GameState& s, int side) {
-  std::vector<std::string> rows;
-  for (int y = side - 1; y >= 0; --y) {
-    std::string row;
-    for (int x = 0; x < side; ++x) row += static_cast<char>(s.grid.get(x, y));
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-struct CoinPos {
-  int x = -1, y = -1, count = 0;
-};
-CoinPos find_coin(const GameState& s) {
-  CoinPos c;
-  for (int y = 0; y < kGridSize; ++y) {
-    for (int x = 0; x < kGridSize; ++x) {
-      if (s.grid.get(x, y) == Tile::Coin) {
-        c = {x, y, c.count + 1};
-      }
-    }
-  }
-  return c;
-}
+using namespace testing;  // test_helpers.h
 
 struct Row {
   uint32_t seed;
@@ -69,16 +41,11 @@ constexpr std::array<Row, 5> kRows = {{
 TEST(MazeLevel, ReferenceRows) {
   for (const Row& r : kRows) {
     SCOPED_TRACE("seed " + std::to_string(r.seed) + (r.high ? " high" : " normal"));
-    auto s = level(r.seed, r.high);
+    auto s = generated_level(maze(), r.seed, r.high);
     EXPECT_EQ(s->difficulty, r.d);
     EXPECT_EQ(s->maze_size, r.n);
     EXPECT_EQ(s->num_monsters, 0);
-    EXPECT_EQ(s->coins_total, 1);
-    EXPECT_EQ(s->coins_needed, 1);
-    const CoinPos c = find_coin(*s);
-    EXPECT_EQ(c.count, 1);
-    EXPECT_EQ(c.x, r.coin_x);
-    EXPECT_EQ(c.y, r.coin_y);
+    expect_single_coin_at(*s, r.coin_x, r.coin_y);
     EXPECT_EQ(s->spawn_x, 1);
     EXPECT_EQ(s->spawn_y, 1);
     EXPECT_EQ(s->agent.x, 1.0f);
@@ -90,23 +57,23 @@ TEST(MazeLevel, ReferenceRows) {
 }
 
 TEST(MazeLevel, PictureSeed0) {
-  auto s = level(0, false);
+  auto s = generated_level(maze(), 0, false);
   const std::vector<std::string> want = {"AAAAA", "A...A", "AAA1A", "A...A", "AAAAA"};
-  EXPECT_EQ(picture(*s, 5), want);
+  EXPECT_EQ(grid_picture(*s, 5, 5), want);
 }
 
 TEST(MazeLevel, PictureSeed1) {
-  auto s = level(1, false);
+  auto s = generated_level(maze(), 1, false);
   const std::vector<std::string> want = {
       "AAAAAAAAAAAAAAA", "A.........A.A.A", "A.AAA.AAAAA.A.A", "A...A.........A",
       "A.AAAAA.AAAAAAA", "A.A...A...A.A.A", "AAA.A.A.A.A.A.A", "A...A...A.....A",
       "AAAAAAA.AAA.A.A", "A...A...A...A.A", "AAA.A.A.A.AAAAA", "A.1...A.A.A...A",
       "A.A.AAA.AAA.A.A", "A.A...A.....A.A", "AAAAAAAAAAAAAAA"};
-  EXPECT_EQ(picture(*s, 15), want);
+  EXPECT_EQ(grid_picture(*s, 15, 15), want);
 }
 
 TEST(MazeLevel, NothingOutsideTheMazeSquare) {
-  auto s = level(1, false);
+  auto s = generated_level(maze(), 1, false);
   for (int y = 0; y < kGridSize; ++y) {
     for (int x = 0; x < kGridSize; ++x) {
       if (x >= 15 || y >= 15) {
@@ -234,8 +201,8 @@ TEST(MazeInvariants, CoinReachableAndTreeShapedOverManySeeds) {
 TEST(MazeInvariants, Deterministic) {
   for (uint32_t seed : {0u, 5u, 77u, 123456u, 4294967295u}) {
     for (bool high : {false, true}) {
-      auto a = level(seed, high);
-      auto b = level(seed, high);
+      auto a = generated_level(maze(), seed, high);
+      auto b = generated_level(maze(), seed, high);
       EXPECT_EQ(a->grid, b->grid);
       EXPECT_EQ(a->difficulty, b->difficulty);
       EXPECT_EQ(a->maze_size, b->maze_size);
@@ -243,14 +210,14 @@ TEST(MazeInvariants, Deterministic) {
     }
   }
   // A reused state gives the same level as a fresh one (nothing leaks between levels).
-  auto reused = level(1, true);
+  auto reused = generated_level(maze(), 1, true);
   maze().generate(0, false, *reused);
-  EXPECT_EQ(reused->grid, level(0, false)->grid);
+  EXPECT_EQ(reused->grid, generated_level(maze(), 0, false)->grid);
 }
 
 // A hand-made 5 x 5 room for movement tests: walls around, a pillar in the middle.
 std::unique_ptr<GameState> room() {
-  auto s = level(0, false);
+  auto s = generated_level(maze(), 0, false);
   TileGrid& g = s->grid;
   g.fill(Tile::Empty);
   for (int i = 0; i < 7; ++i) {

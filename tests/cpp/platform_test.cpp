@@ -22,30 +22,18 @@
 #include "core/physics.h"
 #include "games/games.h"
 #include "games/platformer_common.h"
+#include "test_helpers.h"
 
 namespace coinrun {
 namespace {
 
 const Game& platforms() { return coinrun_platforms_game(); }
 
+using testing::Cell;
+using testing::coins_of;
+
 std::unique_ptr<GameState> level(uint32_t seed) {
-  auto s = std::make_unique<GameState>();
-  platforms().generate(seed, false, *s);
-  return s;
-}
-
-struct Cell {
-  int x, y;
-};
-
-std::vector<Cell> coins_of(const GameState& s) {
-  std::vector<Cell> out;
-  for (int y = 0; y < kGridSize; ++y) {
-    for (int x = 0; x < kGridSize; ++x) {
-      if (s.grid.get(x, y) == Tile::Coin) out.push_back({x, y});
-    }
-  }
-  return out;
+  return testing::generated_level(platforms(), seed);
 }
 
 bool solid_or_crate(Tile t) { return is_solid(t) || is_crate(t); }
@@ -455,15 +443,7 @@ class PhysicsSearch {
     return work_->agent.y > 0.0f;
   }
 
-  bool standing() const {
-    const Agent& a = work_->agent;
-    if (a.vy != 0 || a.y != std::floor(a.y)) return false;
-    const int below = static_cast<int>(a.y) - 1;
-    for (double off : {0.1, 0.9}) {
-      if (solid_or_crate(work_->grid.get(static_cast<int>(a.x + off), below))) return true;
-    }
-    return false;
-  }
+  bool standing() const { return testing::standing_on_support(*work_); }
 
   // Runs one move from `start`; on success `end` is a rest state (standing still, or hanging
   // on a ladder). Coins touched on the way are recorded and put back.

@@ -1,6 +1,6 @@
 // Renderer tests (docs/rules.md §7): frames are not blank, the camera puts the agent where §7.2
-// says, overlays have the spec'd values, every look is distinct, bytes are deterministic, and
-// golden hashes pin a few frames (see docs/rendering.md for how to update them).
+// says, overlays have the values of §7.8-§7.9, every look is distinct, bytes are deterministic,
+// and golden hashes pin a few frames (see docs/rendering.md for how to update them).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,6 +17,7 @@
 #include "render/overlays.h"
 #include "render/scene.h"
 #include "render/sprite_atlas.h"
+#include "test_helpers.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC inlines the replacement delete below into every delete-expression of this file and then
@@ -59,10 +60,8 @@ const Game& game(const char* name) {
 }
 
 std::unique_ptr<GameState> level(const char* name, uint32_t seed, bool high = false) {
-  auto s = std::make_unique<GameState>();
-  const Game& g = game(name);
-  g.generate(seed, high, *s);
-  s->zoom = g.info().zoom;
+  auto s = testing::generated_level(game(name), seed, high);
+  s->zoom = game(name).info().zoom;
   return s;
 }
 
@@ -80,11 +79,7 @@ size_t distinct_colours(const Image& img) {
   return c.size();
 }
 
-uint64_t fnv1a(const std::vector<uint8_t>& bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (uint8_t b : bytes) h = (h ^ b) * 1099511628211ull;
-  return h;
-}
+using testing::fnv1a;
 uint64_t fnv1a(const Image& img) { return fnv1a(img.rgb); }
 
 // Runs a fixed action pattern so that golden frames also cover motion, poses and trails.
