@@ -7,6 +7,7 @@ The engine is found through ``COINRUN_ENGINE`` or ``<repo>/build/coinrun-engine`
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -68,6 +69,69 @@ def wait_until(pred, timeout_s: float = 5.0, interval_s: float = 0.05) -> bool:
             return True
         time.sleep(interval_s)
     return pred()
+
+
+def serve_engine(
+    engine_path: Path, bind: str, *extra: str, env: dict | None = None, stderr=subprocess.PIPE
+) -> tuple[subprocess.Popen, str]:
+    """Starts ``coinrun-engine serve --bind BIND EXTRA...`` and waits for its ``READY endpoint``
+    line; returns the process and the endpoint it listens on (a ``:0`` port resolved)."""
+    proc = subprocess.Popen(
+        [str(engine_path), "serve", "--bind", bind, *extra],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=env,
+    )
+    line = proc.stdout.readline().split()
+    if not line or line[0] != "READY":
+        stop_engine(proc)
+        err = proc.stderr.read() if proc.stderr else ""
+        pytest.fail(f"engine did not start: {line} {err}")
+    return proc, line[1]
+
+
+def stop_engine(proc: subprocess.Popen) -> int:
+    """Terminates a served engine (killing it after 10 s) and returns its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def dealer(endpoint: str):
+    """A zmq DEALER socket connected to ``endpoint``, for raw protocol requests."""
+    import zmq
+
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(endpoint)
+    return sock
+
+
+def req(**kw) -> bytes:
+    """One request envelope (docs/protocol.md): ``v`` 1 and ``id`` 1 unless given."""
+    import msgpack
+
+    kw.setdefault("v", 1)
+    kw.setdefault("id", 1)
+    return msgpack.packb(kw, use_bin_type=True)
+
+
+def ask(sock, *frames: bytes, timeout_ms: int = 5000) -> tuple[dict, list[bytes]]:
+    """Sends one multipart request; returns the decoded reply and its extra frames."""
+    import msgpack
+
+    sock.send_multipart(list(frames))
+    assert sock.poll(timeout_ms), "engine did not answer (hang)"
+    parts = sock.recv_multipart()
+    if parts[0] == b"" and len(parts) > 1:  # an empty first frame reads as a REQ delimiter: echoed
+        parts = parts[1:]
+    return msgpack.unpackb(parts[0], raw=False), parts[1:]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import msgpack
 import numpy as np
 import pytest
 import zmq
-from conftest import ENGINE, needs_engine
+from conftest import ENGINE, ask, dealer, needs_engine, req, serve_engine, stop_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,45 +30,18 @@ N = 3
 
 
 class Engine:
+    """A served engine with one connected DEALER socket."""
+
     def __init__(self, engine_path: Path, bind: str, *extra: str, env: dict | None = None) -> None:
-        self.proc = subprocess.Popen(
-            [str(engine_path), "serve", "--bind", bind, *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        line = self.proc.stdout.readline().split()
-        assert line and line[0] == "READY", self.proc.stderr.read()
-        self.endpoint = line[1]
+        self.proc, self.endpoint = serve_engine(engine_path, bind, *extra, env=env)
         self.sock = self.connect()
 
     def connect(self) -> zmq.Socket:
-        s = zmq.Context.instance().socket(zmq.DEALER)
-        s.setsockopt(zmq.LINGER, 0)
-        s.connect(self.endpoint)
-        return s
+        return dealer(self.endpoint)
 
     def stop(self) -> None:
         self.sock.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            assert self.proc.wait(timeout=10) == 0
-
-
-def ask(sock: zmq.Socket, *frames: bytes, timeout_ms: int = 5000) -> tuple[dict, list[bytes]]:
-    sock.send_multipart(list(frames))
-    assert sock.poll(timeout_ms), "engine did not answer (hang)"
-    parts = sock.recv_multipart()
-    if parts[0] == b"" and len(parts) > 1:  # an empty first frame reads as a REQ delimiter: echoed
-        parts = parts[1:]
-    return msgpack.unpackb(parts[0], raw=False), parts[1:]
-
-
-def req(**kw) -> bytes:
-    kw.setdefault("v", 1)
-    kw.setdefault("id", 7)
-    return msgpack.packb(kw, use_bin_type=True)
+        assert stop_engine(self.proc) == 0
 
 
 @pytest.fixture(scope="module")
@@ -392,9 +365,7 @@ def test_token_required_on_every_request(engine_path, tmp_path):
     try:
         port = e.endpoint.rsplit(":", 1)[1]
         e.sock.close()
-        e.sock = zmq.Context.instance().socket(zmq.DEALER)
-        e.sock.setsockopt(zmq.LINGER, 0)
-        e.sock.connect(f"tcp://127.0.0.1:{port}")
+        e.sock = dealer(f"tcp://127.0.0.1:{port}")
         for bad in ({}, {"token": "wrong"}, {"token": "s3cret-token-012345678"}, {"token": 5}):
             r, _ = ask(e.sock, req(type="create", options={"num_envs": 1}, **bad))
             assert r["type"] == "error" and "token" in r["message"], r

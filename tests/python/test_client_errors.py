@@ -13,7 +13,7 @@ import time
 import coinrun
 import numpy as np
 import pytest
-from conftest import REPO, needs_engine, shm_segments, wait_until
+from conftest import REPO, needs_engine, serve_engine, shm_segments, stop_engine, wait_until
 
 pytestmark = needs_engine
 
@@ -186,14 +186,8 @@ def test_rejected_async_batch_leaves_the_session_usable():
 
 
 def test_remote_session_lease_expires(engine_path):
-    proc = subprocess.Popen(
-        [str(engine_path), "serve", "--bind", "tcp://127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc, endpoint = serve_engine(engine_path, "tcp://127.0.0.1:0", stderr=subprocess.DEVNULL)
     try:
-        endpoint = proc.stdout.readline().split()[1]
         env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=1, seed=1, address=endpoint, lease_s=0.6)
         env.reset()
         assert env.ping() >= 0
@@ -204,8 +198,7 @@ def test_remote_session_lease_expires(engine_path):
         env.close()
         assert proc.poll() is None
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_engine(proc)
 
 
 def test_engine_rejects_bad_actions_through_the_doorbell(env):

@@ -20,7 +20,7 @@ from pathlib import Path
 import coinrun
 import numpy as np
 import pytest
-from conftest import REPO, needs_engine, shm_segments, wait_until
+from conftest import REPO, needs_engine, serve_engine, shm_segments, stop_engine, wait_until
 
 pytestmark = [needs_engine, pytest.mark.timeout(60)]
 
@@ -28,25 +28,7 @@ DIED_WITHIN_S = 2.0
 
 
 def start_engine(engine_path: Path, sock_dir: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [str(engine_path), "serve", "--bind", f"ipc://{sock_dir}/e.sock", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline().split()
-    assert line and line[0] == "READY", f"engine did not start: {proc.stderr.read()}"
-    return proc, line[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return serve_engine(engine_path, f"ipc://{sock_dir}/e.sock", *extra)
 
 
 def engine_segments(pid: int) -> set[str]:
@@ -174,7 +156,7 @@ def test_killed_client_session_reclaimed_by_shared_engine(engine_path, tmp_path)
         if child.poll() is None:
             child.kill()
         other.close()
-        stop(proc)
+        stop_engine(proc)
 
 
 def test_engine_restarted_under_a_client(engine_path, tmp_path):
@@ -199,7 +181,7 @@ def test_engine_restarted_under_a_client(engine_path, tmp_path):
         env2.step(np.zeros(2, dtype=np.int32))
         env2.close()
     finally:
-        stop(proc2)
+        stop_engine(proc2)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
@@ -224,7 +206,7 @@ def test_signal_gives_clean_exit_and_no_segment(engine_path, tmp_path, sig):
         assert not engine_segments(proc.pid)
     finally:
         sock.close()
-        stop(proc)
+        stop_engine(proc)
 
 
 def test_parent_death_stops_a_served_engine(engine_path, tmp_path):
