@@ -17,7 +17,11 @@ Env::Env(const Game& game, const PoolOptions& opts,
       default_zoom_(static_cast<float>(opts.default_zoom)),
       autoreset_(opts.autoreset),
       render_{resolve_paint_vel_info(opts), opts.use_data_augmentation, opts.use_black_white},
-      sampler_(opts.num_levels, std::move(level_table)),
+      style_{opts.use_backgrounds, opts.restrict_themes, opts.use_monochrome_assets,
+             opts.center_agent},
+      max_age_(opts.max_episode_steps > 0 ? opts.max_episode_steps - 2 : game.info().max_age),
+      sequential_levels_(opts.use_sequential_levels),
+      sampler_(opts.num_levels, std::move(level_table), static_cast<uint32_t>(opts.start_level)),
       num_levels_(opts.num_levels),  // [state]
       set_seed_(opts.set_seed) {
   if (render_.use_black_white) rgb_scratch_.resize(kObsSize * kObsSize * 3);
@@ -57,7 +61,7 @@ StepResult Env::step(int action) {
   s.pending_reward = 0;
   s.age += 1;
   game_->step(s, action);
-  if (s.age > game_->info().max_age) s.level_over = true;
+  if (s.age > max_age_) s.level_over = true;
 
   r.reward = s.pending_reward;
   s.pending_reward = 0;
@@ -66,6 +70,15 @@ StepResult Env::step(int action) {
   if (ending) {
     // The event happened on the previous step; the extra move above still counted (§5.1).
     r.prev_level_complete = was_complete;
+    if (was_complete && sequential_levels_) {
+      // Procgen's use_sequential_levels: the episode goes on, on the next level in sequence.
+      const float ret = episode_return_;
+      const int len = episode_length_;
+      start_episode(s.level_seed + 997u);
+      episode_return_ = ret;
+      episode_length_ = len;
+      return r;
+    }
     r.terminated = was_complete || was_died;
     r.truncated = !r.terminated;
     r.episode_return = episode_return_;
@@ -87,12 +100,12 @@ void Env::draw_overlays(FrameView frame, Rng& aug_rng) const {
 void Env::observe(uint8_t* dst) {
   if (!render_.use_black_white) {
     FrameView f = FrameView::packed(dst, kObsSize, kObsSize);
-    game_->draw(state_, f);
+    game_->draw(state_, f, style_);
     draw_overlays(f, aug_rng_);
     return;
   }
   FrameView f = FrameView::packed(rgb_scratch_.data(), kObsSize, kObsSize);
-  game_->draw(state_, f);
+  game_->draw(state_, f, style_);
   draw_overlays(f, aug_rng_);
   // §7.11: floor(mean(R, G, B)).
   const uint8_t* p = rgb_scratch_.data();
@@ -102,7 +115,7 @@ void Env::observe(uint8_t* dst) {
 }
 
 void Env::render(FrameView frame) const {
-  game_->draw(state_, frame);
+  game_->draw(state_, frame, style_);
   // The viewing frame gets its own rectangles (§7.8), from a stream that observations never
   // use, so watching never changes what the agent sees.
   Rng view_rng(derive_seed(state_.level_seed, static_cast<uint64_t>(state_.clock)));

@@ -55,6 +55,9 @@ class Env {
   const GameState& state() const { return state_; }
   GameState& mutable_state() { return state_; }
   const RenderSettings& render_settings() const { return render_; }
+  const SceneStyle& scene_style() const { return style_; }
+  // Episode length at which the time limit truncates (the game's, or max_episode_steps).
+  int max_episode_steps() const { return max_age_ + 2; }
   bool awaiting_reset() const { return awaiting_reset_; }
   float episode_return() const { return episode_return_; }
   int episode_length() const { return episode_length_; }
@@ -76,6 +79,9 @@ class Env {
   float default_zoom_;
   AutoresetMode autoreset_;
   RenderSettings render_;
+  SceneStyle style_;
+  int max_age_;               // level_over once the age exceeds it; done one step later
+  bool sequential_levels_;    // Procgen's use_sequential_levels
   LevelSampler sampler_;
   Rng aug_rng_;
   GameState state_;

@@ -7,6 +7,7 @@
 
 #include "game_state.h"
 #include "../render/frame.h"
+#include "../render/scene_style.h"
 
 namespace coinrun {
 
@@ -43,8 +44,10 @@ class Game {
   virtual void step(GameState& state, int action) const = 0;
 
   // Draws the scene (§7.3 steps 1-4: background, tiles, agent, monsters) into `frame`
-  // at `state.zoom`. Overlays (augmentation, velocity squares) are drawn by the caller.
-  virtual void draw(const GameState& state, FrameView frame) const = 0;
+  // at `state.zoom`, in `style`. Overlays (augmentation, velocity squares) are drawn by the
+  // caller.
+  virtual void draw(const GameState& state, FrameView frame,
+                    const SceneStyle& style = {}) const = 0;
 };
 
 }  // namespace coinrun

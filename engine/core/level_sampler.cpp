@@ -16,7 +16,7 @@ uint32_t LevelSampler::next() {
   if (num_levels_ <= 0) return rng_.raw();
   const int i = rng_.randint(0, num_levels_);
   if (table_ && !table_->empty()) return (*table_)[static_cast<size_t>(i)];
-  return static_cast<uint32_t>(i);
+  return start_level_ + static_cast<uint32_t>(i);
 }
 
 }  // namespace coinrun

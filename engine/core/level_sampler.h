@@ -16,8 +16,10 @@ std::shared_ptr<const std::vector<uint32_t>> make_level_table(int num_levels, in
 
 class LevelSampler {
  public:
-  LevelSampler(int num_levels, std::shared_ptr<const std::vector<uint32_t>> table)
-      : num_levels_(num_levels), table_(std::move(table)) {}
+  // `start_level`: Procgen's offset, added to the seed of an untabled level set.
+  LevelSampler(int num_levels, std::shared_ptr<const std::vector<uint32_t>> table,
+               uint32_t start_level = 0)
+      : num_levels_(num_levels), start_level_(start_level), table_(std::move(table)) {}
 
   void seed(uint32_t s) { rng_.seed(s); }
   // Seed of the next level, with the original's mapping from draws to seeds.
@@ -28,6 +30,7 @@ class LevelSampler {
 
  private:
   int num_levels_;
+  uint32_t start_level_;
   std::shared_ptr<const std::vector<uint32_t>> table_;
   Rng rng_;
 };

@@ -59,7 +59,8 @@ const std::vector<std::string>& option_names() {
       "game",           "num_envs",         "num_levels",          "set_seed",
       "high_difficulty", "paint_vel_info",  "use_data_augmentation", "use_black_white",
       "is_high_res",    "default_zoom",     "seed",                "num_threads",
-      "autoreset_mode"};
+      "autoreset_mode", "start_level",     "use_sequential_levels", "max_episode_steps",
+      "use_backgrounds", "restrict_themes", "use_monochrome_assets", "center_agent"};
   return kNames;
 }
 
@@ -119,6 +120,25 @@ PoolOptions parse_pool_options(const OptionMap& values, PoolOptions o) {
         throw OptionError("option 'autoreset_mode' = '" + *s +
                           "' is not one of 'same_step', 'next_step'");
       }
+    } else if (key == "start_level") {
+      int64_t n = as_int(key, v);
+      check_range(key, n, 0, UINT32_MAX);
+      o.start_level = n;
+    } else if (key == "use_sequential_levels") {
+      o.use_sequential_levels = as_bool(key, v);
+    } else if (key == "max_episode_steps") {
+      int64_t n = as_int(key, v);
+      // Done is reported one step after the event (§5.1), so 2 is the shortest episode.
+      if (n != 0) check_range(key, n, 2, INT32_MAX);
+      o.max_episode_steps = static_cast<int>(n);
+    } else if (key == "use_backgrounds") {
+      o.use_backgrounds = as_bool(key, v);
+    } else if (key == "restrict_themes") {
+      o.restrict_themes = as_bool(key, v);
+    } else if (key == "use_monochrome_assets") {
+      o.use_monochrome_assets = as_bool(key, v);
+    } else if (key == "center_agent") {
+      o.center_agent = as_bool(key, v);
     } else {
       std::string valid;
       for (const auto& n : option_names()) valid += (valid.empty() ? "" : ", ") + n;
@@ -140,6 +160,12 @@ void validate(const PoolOptions& o) {
   check_range("num_envs", o.num_envs, 1, kMaxEnvs);
   check_range("num_levels", o.num_levels, 0, INT32_MAX);
   check_range("num_threads", o.num_threads, 0, kMaxThreads);
+  // As in Procgen, start_level is ignored with unlimited levels (num_levels = 0).
+  if (o.start_level != 0 && o.num_levels > 0 && o.set_seed != -1) {
+    throw OptionError(
+        "option 'start_level' cannot be combined with set_seed: start_level offsets the level "
+        "seeds 0..num_levels-1, set_seed draws them from a seeded table");
+  }
 }
 
 bool resolve_paint_vel_info(const PoolOptions& o) {

@@ -27,6 +27,15 @@ struct PoolOptions {
   uint32_t seed = 0;          // rand_seed: every env's level picker derives from it
   int num_threads = 0;        // 0 = auto (hardware concurrency)
   AutoresetMode autoreset = AutoresetMode::SameStep;
+  // Procgen's knobs (docs/gymnasium.md). They change what is drawn or which level comes
+  // next, never how a level is generated, so level seed k stays the original's level k.
+  int64_t start_level = 0;             // with num_levels > 0: seeds start_level + [0, num_levels)
+  bool use_sequential_levels = false;  // a solved level continues the episode on seed + 997
+  int max_episode_steps = 0;           // 0: the game's limit (1002 steps, done one step late)
+  bool use_backgrounds = true;         // false: black behind the scene
+  bool restrict_themes = false;        // one look for agent, ground, monsters, background
+  bool use_monochrome_assets = false;  // flat rectangles, one colour per object type
+  bool center_agent = true;            // false: the whole 64 x 64 level in view
 
   int obs_channels() const { return use_black_white ? 1 : 3; }
 };

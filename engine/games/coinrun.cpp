@@ -163,7 +163,9 @@ class CoinrunGame final : public Game {
     update_agent_platformer(s, valid ? kActionDx[action] : 0, valid ? kActionDy[action] : 0);
   }
 
-  void draw(const GameState& s, FrameView f) const override { draw_platformer_scene(s, f); }
+  void draw(const GameState& s, FrameView f, const SceneStyle& style = {}) const override {
+    draw_platformer_scene(s, f, style);
+  }
 
  private:
   // §1: engine id 1000, time limit 1000, zoom 5; §7.9: velocity squares on by default.

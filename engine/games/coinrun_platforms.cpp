@@ -266,7 +266,9 @@ class CoinrunPlatformsGame final : public Game {
     update_agent_platformer(s, valid ? kActionDx[action] : 0, valid ? kActionDy[action] : 0);
   }
 
-  void draw(const GameState& s, FrameView f) const override { draw_platformer_scene(s, f); }
+  void draw(const GameState& s, FrameView f, const SceneStyle& style = {}) const override {
+    draw_platformer_scene(s, f, style);
+  }
 
  private:
   GameInfo info_{"platform", "CoinRun-Platforms", 1001, 1000, 5.0f, false};

@@ -50,7 +50,9 @@ class RandomMazesGame final : public Game {
     touch(s, static_cast<int>(s.agent.x), static_cast<int>(s.agent.y));
   }
 
-  void draw(const GameState& s, FrameView f) const override { draw_maze_scene(s, f); }
+  void draw(const GameState& s, FrameView f, const SceneStyle& style = {}) const override {
+    draw_maze_scene(s, f, style);
+  }
 
  private:
   // §5.5 restricted to what a maze contains (no lava, no spikes, one coin). Kept local so the

@@ -29,6 +29,34 @@ constexpr double kTrailMargin = 3.0;
 
 inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
 
+// The camera of a frame: on the agent (§7.2), or, without center_agent, on the whole grid at
+// one tile per 1/64 of the frame.
+Camera scene_camera(const GameState& s, FrameView f, const SceneStyle& st) {
+  if (st.center_agent) return Camera(s.zoom, s.agent.x, s.agent.y, f);
+  Camera c(1.0f, 0.0f, 0.0f, f);
+  c.ax = c.cx / c.kx - 0.5;                                   // px(0) = 0
+  c.ay = kGridSize - 0.5 - (c.height - c.cy) / c.ky;          // py(64) = 0
+  return c;
+}
+
+// Object types of the monochrome style, each with its own flat colour: a tile's type is its
+// code mod 64 (all distinct, none in 2..5), the moving objects take 2..5.
+enum MonoType : int { kMonoAgent = 2, kMonoSaw, kMonoWalker, kMonoFlyer };
+
+// A flat colour per (type, theme): 64 distinct colours, distinct types never share one for a
+// fixed theme (29 is invertible mod 64).
+struct Rgb {
+  uint8_t r, g, b;
+};
+Rgb mono_colour(int type, int theme) {
+  const int n = (29 * (type + 1) + 19 * theme) % 64;
+  return {static_cast<uint8_t>(64 * (n / 16 + 1) - 1), static_cast<uint8_t>(64 * (n / 4 % 4 + 1) - 1),
+          static_cast<uint8_t>(64 * (n % 4 + 1) - 1)};
+}
+void fill_mono(FrameView f, int x0, int y0, int x1, int y1, Rgb c) {
+  fill_rect(f, x0, y0, x1, y1, c.r, c.g, c.b);
+}
+
 // Top-left pixel of the §7.6 picture copy (0, 0): copy (i, j) is centred at
 // bx = Cx + 0.4 (Cx + (31.5 - ax) k) + i S and by = Cy + 0.4 ((ay - 32.5) k - Cy) + j S.
 struct BgPlacement {
@@ -42,13 +70,18 @@ BgPlacement bg_placement(const GameState& s, const Camera& cam) {
 }
 
 // The 4 x 3 copies of §7.6 always cover the frame, so they are drawn as one periodic tiling.
-void draw_background(const GameState& s, const Camera& cam, FrameView f) {
+void draw_background(const GameState& s, const Camera& cam, FrameView f, const SceneStyle& st) {
+  if (!st.use_backgrounds) {
+    fill_rect(f, 0, 0, f.width, f.height, 0, 0, 0);
+    return;
+  }
+  const int background = st.restrict_themes ? 0 : s.cosmetics.background;
   const BgPlacement p = bg_placement(s, cam);
   const int isx = static_cast<int>(std::lround(p.sx)), isy = static_cast<int>(std::lround(p.sy));
   const SpriteAtlas& atlas = SpriteAtlas::get();
   if (isx == SpriteAtlas::kObsBackgroundPx && isy == SpriteAtlas::kObsBackgroundPx) {
     // Observation path: the picture is stored at exactly this size; copy rows with wrap.
-    const BackgroundImage& img = atlas.background(s.cosmetics.background, false);
+    const BackgroundImage& img = atlas.background(background, false);
     const int n = img.size;
     const int ox = static_cast<int>(std::floor(p.left + 0.5));
     const int oy = static_cast<int>(std::floor(p.top + 0.5));
@@ -67,7 +100,7 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f) {
   }
   // Any other size: bilinear sampling of the nearest stored picture (viewing frames).
   const bool large = p.sx > SpriteAtlas::kObsBackgroundPx || p.sy > SpriteAtlas::kObsBackgroundPx;
-  const BackgroundImage& img = atlas.background(s.cosmetics.background, large);
+  const BackgroundImage& img = atlas.background(background, large);
   const int n = img.size;
   struct Tap {
     int i0, i1, w;  // source indices and the weight of i1 in 1/256
@@ -159,7 +192,8 @@ class SetCache {
   int n_ = 0;
 };
 
-void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& cells) {
+void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& cells,
+                const SceneStyle& st) {
   const TileRange xr = visible_range(cam.ax, cam.kx, cam.cx, cam.width - cam.cx);
   const TileRange yr = visible_range(cam.ay, cam.ky, cam.cy, cam.height - cam.cy);
   if (xr.lo > xr.hi || yr.lo > yr.hi) return;
@@ -167,7 +201,7 @@ void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& ce
   for (int x = xr.lo; x <= xr.hi + 1; ++x) col[x] = cam.px(x);
   for (int y = yr.lo; y <= yr.hi + 1; ++y) row[y] = cam.py(y);
   const SpriteAtlas& atlas = SpriteAtlas::get();
-  const int theme = s.cosmetics.ground_theme % kNumGroundThemes;
+  const int theme = st.restrict_themes ? 0 : s.cosmetics.ground_theme % kNumGroundThemes;
   const int phase = floor_mod(s.clock, kLavaPhases);  // §7.7: shift frac(0.1 T) of a tile
   const auto& cells_ = s.grid.cells();
   // At an integer k every tile has the same size: resolve the sprite set once.
@@ -187,6 +221,12 @@ void draw_tiles(const GameState& s, const Camera& cam, FrameView f, SetCache& ce
       const int idx = atlas.tile_sprite(static_cast<uint8_t>(line[x]), theme, phase);
       if (idx < 0) continue;
       const int w = col[x + 1] - col[x];
+      if (st.use_monochrome_assets) {
+        const bool themed = is_solid(line[x]);
+        fill_mono(f, col[x], top, col[x] + w, top + h,
+                  mono_colour(static_cast<uint8_t>(line[x]) % 64, themed ? theme : 0));
+        continue;
+      }
       const Sprite& sp = fixed ? (*fixed)[idx] : cells.get(w, h)[idx];
       if (sp.opaque && w == kObsTile && rows_inside && col[x] >= 0 && col[x] + w <= f.width) {
         // The common case at 64 x 64: an opaque 5 x 5 tile fully inside the frame.
@@ -210,17 +250,19 @@ AgentPose agent_pose(const GameState& s) {
   return frame_a ? AgentPose::WalkA : AgentPose::WalkB;
 }
 
-void draw_agent(const GameState& s, const Camera& cam, FrameView f) {
+void draw_agent(const GameState& s, const Camera& cam, FrameView f, const SceneStyle& st) {
   const Agent& a = s.agent;
   // §7.4: a 1 x 2 tile box with its bottom-left corner at the agent's position.
   const int x0 = cam.px(a.x), x1 = cam.px(a.x + 1.0);
   const int y0 = cam.py(a.y + 2.0), y1 = cam.py(a.y);
+  const int look = st.restrict_themes ? 0 : s.cosmetics.agent_look % kNumAgentLooks;
+  if (st.use_monochrome_assets) return fill_mono(f, x0, y0, x1, y1, mono_colour(kMonoAgent, look));
   const SpriteSet& set = SetCache(true).get(x1 - x0, y1 - y0);
-  const int look = s.cosmetics.agent_look % kNumAgentLooks;
   blit(f, set[agent_index(look, agent_pose(s), !a.facing_right)], x0, y0);
 }
 
-void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache& cells) {
+void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache& cells,
+                   const SceneStyle& st) {
   for (int i = 0; i < s.num_monsters; ++i) {
     const Monster& m = s.monsters[i];
     const int x0 = cam.px(m.x), x1 = cam.px(m.x + 1.0);
@@ -229,6 +271,14 @@ void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache&
     // oldest puff drawn is 12 ticks old, at most 1.8 tiles at 0.15 tiles per tick).
     const double mx = kTrailMargin * cam.kx, my = kTrailMargin * cam.ky;
     if (x1 <= -mx || x0 >= f.width + mx || y1 <= -my || y0 >= f.height + my) continue;
+    const int look = st.restrict_themes ? 0 : m.look % kNumWalkerLooks;
+    if (st.use_monochrome_assets) {
+      const int type = m.kind == MonsterKind::Saw      ? kMonoSaw
+                       : m.kind == MonsterKind::Walker ? kMonoWalker
+                                                       : kMonoFlyer;
+      fill_mono(f, x0, y0, x1, y1, mono_colour(type, m.kind == MonsterKind::Walker ? look : 0));
+      continue;
+    }
     const SpriteSet& set = cells.get(x1 - x0, y1 - y0);
     const bool mirror = m.vx > 0;  // §7.5: the art faces left
     if (m.kind == MonsterKind::Saw) {
@@ -246,7 +296,7 @@ void draw_monsters(const GameState& s, const Camera& cam, FrameView f, SetCache&
     }
     if (m.kind == MonsterKind::Walker) {
       const int frame = (s.clock / kWalkFrameTicks) & 1;
-      blit(f, set[CellIndex::walker(m.look % kNumWalkerLooks, frame, mirror)], x0, y0);
+      blit(f, set[CellIndex::walker(look, frame, mirror)], x0, y0);
     } else {
       blit(f, set[CellIndex::flyer(s.clock & 1, mirror)], x0, y0);
     }
@@ -265,20 +315,22 @@ bool usable(const GameState& s, FrameView f) {
 
 }  // namespace
 
-void draw_platformer_scene(const GameState& s, FrameView f) {
+void draw_platformer_scene(const GameState& s, FrameView f, const SceneStyle& style) {
   if (!usable(s, f)) return;
-  const Camera cam(s.zoom, s.agent.x, s.agent.y, f);
-  draw_background(s, cam, f);
+  const Camera cam = scene_camera(s, f, style);
+  draw_background(s, cam, f, style);
   SetCache cells(false);
-  draw_tiles(s, cam, f, cells);
-  draw_agent(s, cam, f);
-  draw_monsters(s, cam, f, cells);
+  draw_tiles(s, cam, f, cells, style);
+  draw_agent(s, cam, f, style);
+  draw_monsters(s, cam, f, cells, style);
 }
 
-void draw_maze_scene(const GameState& s, FrameView f) {
+void draw_maze_scene(const GameState& s, FrameView f, const SceneStyle& style) {
   if (!usable(s, f)) return;
-  const Camera cam(s.zoom, s.agent.x, s.agent.y, f);
-  fill_rect(f, 0, 0, f.width, f.height, kMazeBg, kMazeBg, kMazeBg);
+  const Camera cam = scene_camera(s, f, style);
+  // The maze is flat colours already: only the background and the camera have a style.
+  const uint8_t bg = style.use_backgrounds ? kMazeBg : 0;
+  fill_rect(f, 0, 0, f.width, f.height, bg, bg, bg);
   const TileRange xr = visible_range(cam.ax, cam.kx, cam.cx, cam.width - cam.cx);
   const TileRange yr = visible_range(cam.ay, cam.ky, cam.cy, cam.height - cam.cy);
   for (int y = yr.lo; y <= yr.hi; ++y) {

@@ -3,12 +3,13 @@
 // overlays. Games call these from Game::draw.
 #include "../core/game_state.h"
 #include "frame.h"
+#include "scene_style.h"
 
 namespace coinrun {
 
 // CoinRun and CoinRun-Platforms: parallax background, tiles, agent, monsters with trails.
-void draw_platformer_scene(const GameState& s, FrameView frame);
+void draw_platformer_scene(const GameState& s, FrameView frame, const SceneStyle& style = {});
 // RandomMazes: flat colours, camera on the agent.
-void draw_maze_scene(const GameState& s, FrameView frame);
+void draw_maze_scene(const GameState& s, FrameView frame, const SceneStyle& style = {});
 
 }  // namespace coinrun
