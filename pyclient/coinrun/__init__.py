@@ -21,6 +21,7 @@ from .errors import (
     InvalidAction,
     InvalidOption,
     InvalidState,
+    ResetNeeded,
     VersionMismatch,
 )
 from .registration import GAME_IDS, register_envs
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidAction",
     "InvalidOption",
     "InvalidState",
+    "ResetNeeded",
     "VersionMismatch",
     "__version__",
     "init_args_and_threads",

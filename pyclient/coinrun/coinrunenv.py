@@ -83,7 +83,7 @@ class CoinRunVecEnv:
         self._pending = False
         obs, rew, term, trunc, infos = self._env.step_wait()
         self._obs = obs
-        return obs, rew, infos["_episode"], self.dummy_info
+        return obs, rew, infos["_coinrun_episode"], self.dummy_info
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         self.step_async(actions)

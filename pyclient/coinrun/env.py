@@ -3,6 +3,10 @@
 It is a 1-env session of the engine with NEXT_STEP autoreset, so the observation of a
 terminal step is the terminal frame and ``reset()`` starts the next episode, as a single
 gymnasium env should behave. Observations are copies (12 KB), not views.
+
+``gymnasium.make`` builds ``GymCoinRunEnv``: there the time limit is gymnasium's TimeLimit
+wrapper (the registered 1002 steps, or ``make``'s ``max_episode_steps``), so the engine's
+own limit is off and any length is honoured.
 """
 
 from __future__ import annotations
@@ -15,13 +19,24 @@ import numpy as np
 from .errors import InvalidAction
 from .vector_env import CoinRunVectorEnv
 
+# The engine's largest limit: in effect none.
+NO_TIME_LIMIT = 2**31 - 1
+
 
 class CoinRunEnv(gym.Env):
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 15}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
 
-    def __init__(self, game: str = "standard", render_mode: str | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        game: str = "standard",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+        **options: Any,
+    ) -> None:
         options.setdefault("autoreset_mode", "next_step")
-        self._vec = CoinRunVectorEnv(num_envs=1, game=game, render_mode=render_mode, **options)
+        self._vec = CoinRunVectorEnv(
+            num_envs=1, game=game, render_mode=render_mode, max_episode_steps=max_episode_steps, **options
+        )
         self.render_mode = render_mode
         self.observation_space = self._vec.single_observation_space
         self.action_space = self._vec.single_action_space
@@ -31,13 +46,20 @@ class CoinRunEnv(gym.Env):
     def options(self) -> dict[str, Any]:
         return self._vec.options
 
+    @property
+    def max_episode_steps(self) -> int:
+        """The engine's time limit for this env (episodes truncate at this length)."""
+        return self._vec.max_episode_steps
+
     def _info(self, v: dict[str, Any], done: bool) -> dict[str, Any]:
         info: dict[str, Any] = {
             "level_seed": int(v["level_seed"][0]),
+            "prev_level_seed": int(v["prev_level_seed"][0]),
             "prev_level_complete": bool(v["prev_level_complete"][0]),
         }
         if done:
-            info["episode"] = {"r": float(v["episode"]["r"][0]), "l": int(v["episode"]["l"][0])}
+            ep = v["coinrun_episode"]
+            info["coinrun_episode"] = {"r": float(ep["r"][0]), "l": int(ep["l"][0])}
         return info
 
     def reset(
@@ -69,6 +91,8 @@ class CoinRunEnv(gym.Env):
         return obs[0].copy(), self._info(infos, False)
 
     def render(self) -> np.ndarray | None:
+        """The current frame at 512x512 (``rgb_array``); None with ``human``, whose viewer
+        window follows the env by itself."""
         if self.render_mode != "rgb_array":
             return None
         return self._vec.render_env(0)
@@ -76,3 +100,17 @@ class CoinRunEnv(gym.Env):
     def close(self) -> None:
         self._vec.close()
         super().close()
+
+
+class GymCoinRunEnv(CoinRunEnv):
+    """The entry point of ``gymnasium.make``: gymnasium's TimeLimit wrapper owns the time
+    limit (1002 steps as registered, the engine's default, or ``make(max_episode_steps=M)``)."""
+
+    def __init__(
+        self,
+        game: str = "standard",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(game, render_mode, max_episode_steps=max_episode_steps or NO_TIME_LIMIT, **options)

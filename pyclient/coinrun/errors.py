@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gymnasium.error import ResetNeeded as _GymResetNeeded
+
 
 class CoinRunError(Exception):
     """Base class of every error raised by the coinrun package."""
@@ -82,3 +84,8 @@ class EngineDied(CoinRunError):
 
 class EngineTimeout(CoinRunError):
     """The engine did not answer within the timeout."""
+
+
+class ResetNeeded(CoinRunError, _GymResetNeeded):
+    """``step`` (or ``send``/``step_async``) before the first ``reset()``; also a
+    ``gymnasium.error.ResetNeeded``."""

@@ -5,7 +5,7 @@ Opens ``coinrun-viewer``. Accepts the original's flags (``--game-type``/``-gamet
 the viewer's own (``--seed`` to play one level, ``--fps``, ``--replay FILE``,
 ``--attach ENDPOINT``); anything after ``--`` goes to the viewer unchanged.
 
-Keys (game-rules.md §10.9): arrows move (up jumps, down crouches / drops through crates),
+Keys (docs/rules.md §10.9): arrows move (up jumps, down crouches / drops through crates),
 Return ends the episode, F1/F2 window or agent (64x64) view, F5-F8 zoom 1/2/3/5, R starts
 or stops a 512x512 PNG frame export. ``watch(envs, env)`` opens a live view of a running
 vector env (what ``train/evaluate.py --watch`` uses).

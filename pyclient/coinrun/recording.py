@@ -32,7 +32,7 @@ VERSION = 1
 # is irrelevant to one replayed episode.
 REPLAY_OPTIONS = ("high_difficulty", "paint_vel_info", "use_data_augmentation", "use_black_white",
                   "num_levels", "set_seed", "seed")
-NUM_ACTIONS = 7  # game-rules.md §5.2
+NUM_ACTIONS = 7  # docs/rules.md §5.2
 
 
 class EpisodeFileError(ValueError):

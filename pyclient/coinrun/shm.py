@@ -67,6 +67,9 @@ class SlotViews:
     episode_return: np.ndarray
     episode_length: np.ndarray
     done: np.ndarray  # private: terminated | truncated, refilled per step
+    # Written by the client: the level seed each env played before this request (Procgen's
+    # prev_level_seed); equal to level_seed except where a level ended.
+    prev_level_seed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     infos: dict[str, Any] = field(default_factory=dict)
 
 
@@ -97,15 +100,30 @@ def build_slot(buf: np.ndarray, regions: dict[str, RegionInfo], num_envs: int, o
         episode_length=view("episode_length"),
         done=done,
     )
-    done_ro = done.view()
-    done_ro.flags.writeable = False
-    s.infos = {
-        "level_seed": s.level_seed,
-        "prev_level_complete": s.prev_level_complete,
-        "episode": {"r": s.episode_return, "l": s.episode_length},
-        "_episode": done_ro,
-    }
+    s.prev_level_seed = np.zeros(num_envs, dtype=np.uint32)
+    s.infos = slot_infos(s, num_envs)
     return s
+
+
+def slot_infos(s: SlotViews, n: int) -> dict[str, Any]:
+    """The infos of the first ``n`` rows of a slot, as read-only views (docs/python-api.md).
+
+    Our own episode statistics live under ``coinrun_episode`` so that gymnasium's
+    RecordEpisodeStatistics can own ``episode``.
+    """
+
+    def ro(a: np.ndarray) -> np.ndarray:
+        v = a[:n].view()
+        v.flags.writeable = False
+        return v
+
+    return {
+        "level_seed": ro(s.level_seed),
+        "prev_level_seed": ro(s.prev_level_seed),
+        "prev_level_complete": ro(s.prev_level_complete),
+        "coinrun_episode": {"r": ro(s.episode_return), "l": ro(s.episode_length)},
+        "_coinrun_episode": ro(s.done),
+    }
 
 
 class ShmSession:

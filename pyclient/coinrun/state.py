@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import CoinRunError, InvalidState
+from .gym_compat import step_infos
 
 if TYPE_CHECKING:
     from .vector_env import CoinRunVectorEnv
@@ -78,4 +79,5 @@ class StateMixin:
         entry = (client.send(msg), seq, slot, self.num_envs)
         self._pending.append(entry)
         views = self._recv_one(entry)
-        return views.obs, views.infos
+        self._started(views)
+        return views.obs, step_infos(views, self.num_envs, False)

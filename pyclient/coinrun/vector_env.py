@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import random
 import re
 from typing import Any
@@ -21,9 +22,11 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from . import protocol
 from .client import EngineClient, client_identity
 from .doorbell import Doorbell, DoorbellClosed
-from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption
+from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption, ResetNeeded
+from .gym_compat import HumanViewer, check_actions, step_infos, translate_options
 from .launcher import EngineProcess
-from .shm import ShmSession, SlotViews, build_slot, regions_from_reply
+from .reset_request import reset_fields
+from .shm import ShmSession, SlotViews, build_slot, regions_from_reply, slot_infos
 from .state import StateMixin
 
 # Options handled by the client itself (everything else goes to the engine, which checks it
@@ -37,8 +40,9 @@ CLIENT_OPTIONS = (
     "batch_size",
     "transport",
     "label",
-    "max_episode_steps",
 )
+# Procgen's names that the client translates (gym_compat.translate_options).
+PROCGEN_ALIASES = ("rand_seed", "distribution_mode")
 DEFAULT_RING_DEPTH = 2
 # How long a remote engine keeps the session of a silent client (see ping()).
 DEFAULT_REMOTE_LEASE_S = 3600.0
@@ -64,11 +68,13 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
     a running engine instead of launching one), ``timeout`` (seconds per request),
     ``ring_depth``, ``batch_size`` (async ``send``/``recv``), ``transport`` (``"shm"`` or
     ``"inline"``; default: shm for local engines, inline for remote ones), ``label`` (shown to
-    spectators).
+    spectators). Procgen's names: ``start_level``, ``distribution_mode``, ``rand_seed``,
+    ``use_sequential_levels``, ``restrict_themes``, ``use_backgrounds``,
+    ``use_monochrome_assets``, ``center_agent``; and ``max_episode_steps`` (docs/gymnasium.md).
     """
 
     metadata: dict[str, Any] = {
-        "render_modes": ["rgb_array"],
+        "render_modes": ["rgb_array", "human"],
         "render_fps": 15,
         "autoreset_mode": AutoresetMode.SAME_STEP,
     }
@@ -76,10 +82,12 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
     def __init__(
         self, num_envs: int = 1, game: str = "standard", render_mode: str | None = None, **options: Any
     ) -> None:
-        if render_mode not in (None, "rgb_array"):
+        if render_mode not in (None, "rgb_array", "human"):
             raise InvalidOption(
-                f"render_mode {render_mode!r} is not supported; use 'rgb_array' or None", code="BAD_OPTION"
+                f"render_mode {render_mode!r} is not supported; use 'rgb_array', 'human' or None", code="BAD_OPTION"
             )
+        self._viewer: HumanViewer | None = None
+        self._needs_reset = True
         self._client: EngineClient | None = None
         self._process: EngineProcess | None = None
         self._shm: ShmSession | None = None
@@ -87,11 +95,11 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self._bell_inflight: tuple[int, int] | None = None
         self._closed = False
         self.render_mode = render_mode
-        opts = {k: _plain(v) for k, v in options.items()}
-        options.pop("max_episode_steps", None)
+        opts = translate_options({k: _plain(v) for k, v in options.items()})
+        if opts.get("max_episode_steps") is None:
+            opts.pop("max_episode_steps", None)  # None: the game's own limit
         address = opts.pop("address", None)
         timeout = float(opts.pop("timeout", 60.0))
-        opts.pop("max_episode_steps", None)  # gymnasium's; the engine owns the time limit
         batch_size = opts.pop("batch_size", None)
         transport = opts.pop("transport", None)
         label = str(opts.pop("label", ""))
@@ -123,7 +131,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             self._client = EngineClient(address, process=self._process, timeout_s=timeout)
             hello = self._client.hello
             engine_names = [o["name"] for o in hello["options"]]
-            valid = sorted(set(engine_names) - {"game", "num_envs"} | set(CLIENT_OPTIONS))
+            valid = sorted(set(engine_names) - {"game", "num_envs"} | set(CLIENT_OPTIONS) | set(PROCGEN_ALIASES))
             unknown = sorted(set(opts) - set(engine_names) - {"game", "num_envs"})
             if unknown or "game" in opts or "num_envs" in opts:
                 bad = unknown or [k for k in ("game", "num_envs") if k in opts]
@@ -157,13 +165,17 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self.batch_size = batch_size
         self.ring_depth = int(reply["ring_depth"])
         self.transport = reply.get("transport", transport)
-        self.options: dict[str, Any] = dict(reply["options"])
+        # The reply lists the options it knows; options it does not echo are as requested.
+        self.options: dict[str, Any] = {**opts, **reply["options"]}
         self.game = game
         spaces = reply["spaces"]
         self.obs_shape = tuple(int(x) for x in spaces["obs_shape"])
         self.n_actions = int(spaces["n_actions"])
         self.action_names = list(spaces["action_names"])
-        self.max_episode_steps = int(reply["max_episode_steps"])
+        # Episodes truncate at exactly this length. The engine reports its tick limit; done
+        # comes one step after the event and the limit's event is one tick past it (+2).
+        requested = opts.get("max_episode_steps")
+        self.max_episode_steps = int(requested) if requested else int(reply["max_episode_steps"]) + 2
         self.autoreset_mode = (
             AutoresetMode.SAME_STEP if reply["autoreset_mode"] == "same_step" else AutoresetMode.NEXT_STEP
         )
@@ -198,6 +210,25 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self._reset_buffer: dict[str, Any] | None = None
         self._last: SlotViews | None = None
         self._async_full: bool = False
+        self._level_seed_now = np.zeros(num_envs, dtype=np.uint32)  # for prev_level_seed
+        self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
+        if render_mode == "human":
+            try:
+                self._viewer = HumanViewer(address, self.session)
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def spec(self) -> gym.envs.registration.EnvSpec | None:
+        """gymnasium's spec, with the time limit this env really has."""
+        return getattr(self, "_spec", None)
+
+    @spec.setter
+    def spec(self, value: gym.envs.registration.EnvSpec | None) -> None:
+        if value is not None and hasattr(self, "max_episode_steps"):
+            value = dataclasses.replace(value, max_episode_steps=self.max_episode_steps)
+        self._spec = value
 
     # ----------------------------------------------------------------------------------
     # gymnasium API
@@ -212,7 +243,8 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self._drain()
         self._reset_buffer = None
         views = self._recv_one(self._send_reset(seed, options))
-        return views.obs, views.infos
+        self._started(views)
+        return views.obs, step_infos(views, self.num_envs, False)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Steps every env. Returns read-only views valid for ``ring_depth`` calls."""
@@ -223,14 +255,16 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             v = self._bell_wait()
         else:
             v = self._recv_one(self._send_step(actions, None))
-        return v.obs, v.reward, v.terminated, v.truncated, v.infos
+        return v.obs, v.reward, v.terminated, v.truncated, step_infos(v, self.num_envs, self._same_step)
 
-    def render(self) -> np.ndarray | None:
-        """512x512 RGB frames of every env, (num_envs, 512, 512, 3) uint8 (a copy)."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without render_mode='rgb_array'")
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        """gymnasium's vector render: a tuple of every env's 512x512 RGB frame (``rgb_array``);
+        None with ``human`` (the viewer window follows env 0 by itself) or without a mode."""
+        if self.render_mode != "rgb_array":
+            if self.render_mode is None:
+                gym.logger.warn("render() called without render_mode='rgb_array'")
             return None
-        return np.stack([self.render_env(i) for i in range(self.num_envs)])
+        return tuple(self.render_env(i) for i in range(self.num_envs))
 
     def render_env(self, env: int, width: int = 512, height: int = 512) -> np.ndarray:
         """One env's current state drawn at any size (does not change what the agent sees)."""
@@ -278,13 +312,16 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         if self._bell_inflight:
             v = self._bell_wait()
-            return v.obs, v.reward, v.terminated, v.truncated, v.infos
-        return self.recv()
+            return v.obs, v.reward, v.terminated, v.truncated, step_infos(v, self.num_envs, self._same_step)
+        obs, rew, term, trunc, infos = self.recv()
+        infos.pop("env_id", None)
+        return obs, rew, term, trunc, infos
 
     def async_reset(self, seed: int | None = None) -> None:
         """Resets every env; the following ``recv`` calls return them ``batch_size`` at a time."""
         self._drain()
         views = self._recv_one(self._send_reset(seed, None))
+        self._started(views)
         ids = np.arange(self.num_envs, dtype=np.int32)
         # Copied once: the reset rows are handed out over several recv calls while later
         # batches reuse the ring slots.
@@ -294,6 +331,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             "terminated": views.terminated.copy(),
             "truncated": views.truncated.copy(),
             "level_seed": views.level_seed.copy(),
+            "prev_level_seed": views.prev_level_seed.copy(),
             "prev_level_complete": views.prev_level_complete.copy(),
             "r": views.episode_return.copy(),
             "l": views.episode_length.copy(),
@@ -326,9 +364,10 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             infos = {
                 "env_id": rb["env_id"][sl],
                 "level_seed": rb["level_seed"][sl],
+                "prev_level_seed": rb["prev_level_seed"][sl],
                 "prev_level_complete": rb["prev_level_complete"][sl],
-                "episode": {"r": rb["r"][sl], "l": rb["l"][sl]},
-                "_episode": rb["done"][sl],
+                "coinrun_episode": {"r": rb["r"][sl], "l": rb["l"][sl]},
+                "_coinrun_episode": rb["done"][sl],
             }
             return rb["obs"][sl], rb["reward"][sl], rb["terminated"][sl], rb["truncated"][sl], infos
         if not self._pending:
@@ -336,18 +375,12 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         _, _, _, n = self._pending[0]
         v = self._recv_one(self._pending[0])
         if n == self.num_envs:
-            infos = dict(v.infos)
+            infos = step_infos(v, n, self._same_step)
             infos["env_id"] = np.arange(self.num_envs, dtype=np.int32)
             return v.obs, v.reward, v.terminated, v.truncated, infos
         ids = v.env_ids[:n].view()
         ids.flags.writeable = False
-        infos = {
-            "env_id": ids,
-            "level_seed": v.level_seed[:n],
-            "prev_level_complete": v.prev_level_complete[:n],
-            "episode": {"r": v.episode_return[:n], "l": v.episode_length[:n]},
-            "_episode": v.done[:n],
-        }
+        infos = {"env_id": ids, **slot_infos(v, n)}
         return v.obs[:n], v.reward[:n], v.terminated[:n], v.truncated[:n], infos
 
     # ----------------------------------------------------------------------------------
@@ -363,41 +396,9 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         return self._seq, self._seq % self.ring_depth
 
     def _check_actions(self, actions: Any, n: int) -> np.ndarray:
-        a = np.asarray(actions)
-        if a.shape != (n,):
-            if a.size == n and a.ndim == 2 and 1 in a.shape:
-                a = a.reshape(n)
-            else:
-                raise InvalidAction(
-                    f"actions must have shape ({n},), got {a.shape}",
-                    env=-1,
-                    value=a.shape,
-                    valid=(0, self.n_actions),
-                    hint="pass one integer action per env",
-                )
-        if a.dtype.kind not in "iu":
-            if a.dtype.kind == "f" and n > 0 and np.array_equal(a, np.floor(a)):
-                pass  # integral floats (e.g. from a float policy output) are accepted
-            else:
-                raise InvalidAction(
-                    f"actions must be integers, got dtype {a.dtype}",
-                    env=-1,
-                    value=str(a.dtype),
-                    valid=(0, self.n_actions),
-                    hint="cast with actions.astype(np.int32)",
-                )
-        lo, hi = a.min(), a.max()
-        if lo < 0 or hi >= self.n_actions:
-            bad = int(np.flatnonzero((a < 0) | (a >= self.n_actions))[0])
-            raise InvalidAction(
-                f"invalid action {a[bad]} for env {bad}: valid actions are 0..{self.n_actions - 1}",
-                env=bad,
-                value=a[bad].item(),
-                valid=(0, self.n_actions),
-                code="BAD_ACTION",
-                hint="actions index " + ", ".join(self.action_names),
-            )
-        return a
+        if self._needs_reset:
+            raise ResetNeeded("step before reset: call reset() (or async_reset()) first, as every gymnasium env needs")
+        return check_actions(actions, n, self.n_actions, self.action_names)
 
     def _send_step(self, actions: Any, env_ids: Any) -> tuple[int, int, int, int]:
         client = self._require_client()
@@ -474,6 +475,8 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             raise protocol.error_from_reply(protocol.decode(err))
         views = self._slots[slot]
         np.logical_or(views.terminated, views.truncated, out=views.done)
+        np.copyto(views.prev_level_seed, self._level_seed_now)
+        np.copyto(self._level_seed_now, views.level_seed)
         self._last = views
         return views
 
@@ -491,63 +494,17 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
 
     def _send_reset(self, seed: Any, options: dict[str, Any] | None) -> tuple[int, int, int, int]:
         client = self._require_client()
-        msg: dict[str, Any] = {"type": "reset", "session": self.session}
-        if seed is not None:
-            if isinstance(seed, (list, tuple, np.ndarray)):
-                vals = {int(s) for s in seed}
-                if len(vals) != 1:
-                    raise InvalidOption(
-                        "CoinRunVectorEnv.reset takes one int seed for all envs (each env "
-                        "derives its own stream from it)",
-                        code="BAD_OPTION",
-                    )
-                seed = vals.pop()
-            seed = int(seed)
-            if not 0 <= seed < 2**32:
-                raise InvalidOption(f"seed {seed} is out of range [0, 2**32)", code="BAD_OPTION")
-            msg["seed"] = seed
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        level_seeds = options.pop("level_seeds", None)
-        env_ids = options.pop("env_ids", None)
-        if options:
-            raise InvalidOption(
-                f"unknown reset option(s) {sorted(options)}; valid: reset_mask, env_ids, level_seeds",
-                code="BAD_OPTION",
-            )
-        if env_ids is not None:
-            mask, level_seeds = self._mask_of_env_ids(env_ids, mask, level_seeds)
-        if mask is not None:
-            m = np.asarray(mask, dtype=bool)
-            if m.shape != (self.num_envs,):
-                raise InvalidOption(f"reset_mask must have shape ({self.num_envs},), got {m.shape}", code="BAD_OPTION")
-            msg["mask"] = m.astype(np.uint8).tobytes()
-        if level_seeds is not None:
-            msg["level_seeds"] = [int(s) for s in np.asarray(level_seeds).reshape(-1)]
+        if seed is None and self._needs_reset:
+            # The first reset replays the creation seed, so that make_vec(seed=S) + reset()
+            # and reset(seed=S) start the same levels (docs/gymnasium.md, Seeding).
+            seed = self.options.get("seed")
+        msg: dict[str, Any] = {"type": "reset", "session": self.session, **reset_fields(seed, options, self.num_envs)}
         seq, slot = self._next_slot()
         msg["seq"], msg["slot"] = seq, slot
         rid = client.send(msg)
         entry = (rid, seq, slot, self.num_envs)
         self._pending.append(entry)
         return entry
-
-    def _mask_of_env_ids(self, env_ids: Any, mask: Any, level_seeds: Any) -> tuple[np.ndarray, Any]:
-        """reset(options={"env_ids": ...}) as a mask; level seeds reordered to env order."""
-        if mask is not None:
-            raise InvalidOption("give reset_mask or env_ids, not both", code="BAD_OPTION")
-        ids = np.asarray(env_ids, dtype=np.int64).reshape(-1)
-        if ids.size == 0 or ids.min() < 0 or ids.max() >= self.num_envs or np.unique(ids).size != ids.size:
-            raise InvalidOption(
-                f"env_ids must be distinct ids in [0, {self.num_envs}), got {ids.tolist()}", code="BAD_OPTION"
-            )
-        m = np.zeros(self.num_envs, dtype=bool)
-        m[ids] = True
-        if level_seeds is not None:
-            ls = np.asarray(level_seeds).reshape(-1)
-            if ls.size != ids.size:
-                raise InvalidOption(f"{ls.size} level_seeds for {ids.size} env_ids", code="BAD_OPTION")
-            level_seeds = ls[np.argsort(ids)]
-        return m, level_seeds
 
     def _recv_one(self, entry: tuple[int, int, int, int]) -> SlotViews:
         client = self._require_client()
@@ -581,14 +538,27 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
                 np.frombuffer(frames[0].buffer, dtype=np.uint8), self._regions, self.num_envs, self.obs_shape
             )
             views.actions, views.env_ids = staged.actions, staged.env_ids
+            views.prev_level_seed = staged.prev_level_seed
+            views.infos = slot_infos(views, self.num_envs)
         else:
             views = self._slots[slot]
         if n == self.num_envs:
             np.logical_or(views.terminated, views.truncated, out=views.done)
+            np.copyto(views.prev_level_seed, self._level_seed_now)
+            np.copyto(self._level_seed_now, views.level_seed)
         else:
             np.logical_or(views.terminated[:n], views.truncated[:n], out=views.done[:n])
+            ids = views.env_ids[:n]
+            views.prev_level_seed[:n] = self._level_seed_now[ids]
+            self._level_seed_now[ids] = views.level_seed[:n]
         self._last = views
         return views
+
+    def _started(self, views: SlotViews) -> None:
+        """After reset/set_state: every env's previous level is its current one."""
+        np.copyto(self._level_seed_now, views.level_seed)
+        np.copyto(views.prev_level_seed, views.level_seed)
+        self._needs_reset = False
 
     def _drain(self) -> None:
         if self._bell_inflight:
@@ -604,6 +574,9 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         if getattr(self, "_closed", True):
             return
         self._closed = True
+        if getattr(self, "_viewer", None) is not None:
+            self._viewer.close()
+            self._viewer = None
         client, process, shm = self._client, self._process, self._shm
         self._slots = []
         self._last = None

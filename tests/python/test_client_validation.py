@@ -36,8 +36,7 @@ def expected_valid(a: np.ndarray) -> bool:
     if a.shape != (N,) and not (a.size == N and a.ndim == 2 and 1 in a.shape):
         return False
     if a.dtype.kind not in "iu":
-        if a.dtype.kind != "f" or not np.array_equal(a, np.floor(a)):
-            return False
+        return False  # float and bool actions are refused, integral or not
     flat = a.reshape(N)
     return bool(np.all(flat >= 0) and np.all(flat < N_ACTIONS))
 

@@ -92,7 +92,9 @@ def test_build_slot_views_follow_region_table():
     assert s.obs.shape == (2, 64, 64, 3) and not s.obs.flags.writeable
     assert s.reward.tolist() == [1.5, -2.0] and s.terminated.tolist() == [True, False]
     assert s.actions.flags.writeable and np.shares_memory(s.actions, buf)
-    assert set(s.infos) == {"level_seed", "prev_level_complete", "episode", "_episode"}
+    assert set(s.infos) == {
+        "level_seed", "prev_level_seed", "prev_level_complete", "coinrun_episode", "_coinrun_episode"
+    }
 
 
 # --- raw requests to a running engine -------------------------------------------------------

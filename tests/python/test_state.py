@@ -58,7 +58,7 @@ def test_round_trip_in_process_is_bit_exact() -> None:
         assert obs0 == [states[5], states[2]]
         first = rollout(venv, actions(2))
         obs, infos = venv.set_state(states)
-        assert obs.shape == (N, 64, 64, 3) and not np.any(infos["_episode"])
+        assert obs.shape == (N, 64, 64, 3) and not np.any(infos["_coinrun_episode"])
         assert venv.get_state() == states  # restore then save gives the same bytes
         assert_same(first, rollout(venv, actions(2)))
 

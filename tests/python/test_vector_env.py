@@ -41,10 +41,12 @@ def test_spaces_and_metadata():
         obs, infos = env.reset()
         assert obs.shape == (3, 64, 64, 3) and obs.dtype == np.uint8
         assert env.observation_space.contains(obs)
-        assert set(infos) == {"level_seed", "prev_level_complete", "episode", "_episode"}
+        assert set(infos) == {
+            "level_seed", "prev_level_seed", "prev_level_complete", "coinrun_episode", "_coinrun_episode"
+        }
         assert infos["level_seed"].dtype == np.uint32
-        assert infos["episode"]["r"].dtype == np.float32 and infos["episode"]["l"].dtype == np.int32
-        assert infos["_episode"].dtype == np.bool_ and not infos["_episode"].any()
+        assert infos["coinrun_episode"]["r"].dtype == np.float32 and infos["coinrun_episode"]["l"].dtype == np.int32
+        assert infos["_coinrun_episode"].dtype == np.bool_ and not infos["_coinrun_episode"].any()
         obs, rew, term, trunc, infos = env.step(np.zeros(3, dtype=np.int64))
         assert rew.dtype == np.float32 and term.dtype == np.bool_ and trunc.dtype == np.bool_
 
@@ -130,12 +132,16 @@ def test_same_step_autoreset_infos():
             if done.any():
                 break
         assert done.any()
-        assert np.array_equal(infos["_episode"], done)
+        assert np.array_equal(infos["_coinrun_episode"], done)
+        # gymnasium's same-step convention: the finished episode's info under final_info
+        assert np.array_equal(infos["_final_info"], done)
+        assert np.array_equal(infos["final_info"]["level_seed"][done], seeds_before[done])
+        assert np.array_equal(infos["prev_level_seed"], seeds_before)
         i = int(np.flatnonzero(done)[0])
         # SAME_STEP: the returned row already belongs to the next episode's level
         assert infos["level_seed"][i] != seeds_before[i] or env.options["num_levels"] == 1
-        assert infos["episode"]["l"][i] >= 1
-        assert infos["prev_level_complete"][i] == (term[i] and infos["episode"]["r"][i] > 0)
+        assert infos["coinrun_episode"]["l"][i] >= 1
+        assert infos["prev_level_complete"][i] == (term[i] and infos["coinrun_episode"]["r"][i] > 0)
         # the next step is an ordinary step of the new episode
         _, rew2, term2, trunc2, infos2 = env.step(np.zeros(16, dtype=np.int32))
         assert not term2[i] and not trunc2[i]
@@ -154,7 +160,7 @@ def test_next_step_autoreset():
         assert done.any()
         i = int(np.flatnonzero(done)[0])
         seed_at_done = int(infos["level_seed"][i])
-        ep_len = int(infos["episode"]["l"][i])
+        ep_len = int(infos["coinrun_episode"]["l"][i])
         assert ep_len >= 1
         # NEXT_STEP: the following step starts the new episode: reward 0, not done
         obs2, rew2, term2, trunc2, infos2 = env.step(rng.integers(0, 7, size=16))

@@ -32,8 +32,8 @@ def test_outputs_share_memory_with_segment(env):
         trunc,
         infos["level_seed"],
         infos["prev_level_complete"],
-        infos["episode"]["r"],
-        infos["episode"]["l"],
+        infos["coinrun_episode"]["r"],
+        infos["coinrun_episode"]["l"],
     ):
         assert np.shares_memory(a, seg)
     assert obs.base is not None and not obs.flags.owndata
