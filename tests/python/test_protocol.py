@@ -9,11 +9,10 @@ import coinrun
 import msgpack
 import numpy as np
 import pytest
-import zmq
 from coinrun import protocol
 from coinrun.errors import EngineError, InvalidAction, InvalidOption, VersionMismatch
 from coinrun.shm import build_slot, regions_from_reply
-from conftest import needs_engine
+from conftest import ask, dealer, needs_engine, req, serve_engine, stop_engine
 
 # --- pure ----------------------------------------------------------------------------------
 
@@ -102,34 +101,11 @@ def test_build_slot_views_follow_region_table():
 
 @pytest.fixture
 def engine(engine_path, tmp_path):
-    proc = subprocess.Popen(
-        [str(engine_path), "serve", "--bind", f"ipc://{tmp_path}/e.sock"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    endpoint = proc.stdout.readline().strip().split(" ", 1)[1]
-    ctx = zmq.Context.instance()
-    sock = ctx.socket(zmq.DEALER)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.connect(endpoint)
+    proc, endpoint = serve_engine(engine_path, f"ipc://{tmp_path}/e.sock", stderr=subprocess.DEVNULL)
+    sock = dealer(endpoint)
     yield endpoint, sock
     sock.close()
-    proc.terminate()
-    assert proc.wait(timeout=10) == 0
-
-
-def ask(sock, *frames, timeout_ms=5000):
-    sock.send_multipart(list(frames))
-    assert sock.poll(timeout_ms), "engine did not answer"
-    parts = sock.recv_multipart()
-    return msgpack.unpackb(parts[0], raw=False), parts[1:]
-
-
-def req(**kw):
-    kw.setdefault("v", 1)
-    kw.setdefault("id", 1)
-    return msgpack.packb(kw, use_bin_type=True)
+    assert stop_engine(proc) == 0
 
 
 def assert_alive(sock):
@@ -235,9 +211,7 @@ def test_sequence_retry_and_spectators(engine):
     assert r["type"] == "step_ok"
 
     # a second client: list sessions and watch env 2 at any size, read-only
-    spectator = zmq.Context.instance().socket(zmq.DEALER)
-    spectator.setsockopt(zmq.LINGER, 0)
-    spectator.connect(endpoint)
+    spectator = dealer(endpoint)
     try:
         r, _ = ask(spectator, req(type="list_sessions"))
         (s,) = r["sessions"]

@@ -9,7 +9,7 @@ import coinrun
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import needs_engine
+from conftest import needs_engine, serve_engine
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AutoresetMode
 
@@ -227,15 +227,9 @@ def test_send_recv_subset_batches():
 
 
 def _serve(engine, port_file_endpoint="tcp://127.0.0.1:0"):
-    proc = subprocess.Popen(
-        [str(engine), "serve", "--bind", port_file_endpoint],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = proc.stdout.readline().strip()
-    assert line.startswith("READY tcp://127.0.0.1:"), line
-    return proc, line.split(" ", 1)[1]
+    proc, endpoint = serve_engine(engine, port_file_endpoint, stderr=subprocess.DEVNULL)
+    assert endpoint.startswith("tcp://127.0.0.1:"), endpoint
+    return proc, endpoint
 
 
 @pytest.mark.parametrize("transport", ["shm", "inline"])
