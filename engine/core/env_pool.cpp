@@ -36,13 +36,46 @@ int EnvPool::chunk_size(int n) const {
   return std::max(1, n / (pool_.num_threads() * 4));
 }
 
-void EnvPool::validate_actions(std::span<const int32_t> actions) const {
-  for (size_t i = 0; i < actions.size(); ++i) {
-    if (actions[i] < 0 || actions[i] >= kNumActions) {
-      throw ActionError("invalid action " + std::to_string(actions[i]) + " for env " +
-                            std::to_string(i) + ": valid actions are 0.." +
-                            std::to_string(kNumActions - 1),
-                        static_cast<int>(i), actions[i]);
+void EnvPool::check_batch(bool subset, std::span<const int32_t> env_ids,
+                          std::span<const int32_t> actions) {
+  const size_t want = subset ? env_ids.size() : static_cast<size_t>(num_envs());
+  if (actions.size() != want) {
+    throw ActionError(BatchErrorKind::WrongCount,
+                      subset ? "expected one action per env id (" + std::to_string(want) + "), got " +
+                                   std::to_string(actions.size())
+                             : "expected " + std::to_string(want) + " actions, got " +
+                                   std::to_string(actions.size()),
+                      -1, static_cast<int64_t>(actions.size()), static_cast<int64_t>(want));
+  }
+  for (size_t j = 0; j < actions.size(); ++j) {
+    const int32_t a = actions[j];
+    if (a < 0 || a >= kNumActions) {
+      const int env = subset ? env_ids[j] : static_cast<int>(j);
+      throw ActionError(BatchErrorKind::BadAction,
+                        "invalid action " + std::to_string(a) + " for env " + std::to_string(env) +
+                            ": valid actions are 0.." + std::to_string(kNumActions - 1),
+                        env, a, kNumActions);
+    }
+  }
+  if (subset) check_env_ids(env_ids, true);
+}
+
+void EnvPool::check_env_ids(std::span<const int32_t> ids, bool distinct) {
+  const int num = num_envs();
+  if (distinct) id_seen_.assign(static_cast<size_t>(num), 0);
+  for (size_t j = 0; j < ids.size(); ++j) {
+    const int32_t e = ids[j];
+    if (e < 0 || e >= num) {
+      throw ActionError(BatchErrorKind::EnvIdOutOfRange,
+                        "env id " + std::to_string(e) + " at position " + std::to_string(j) +
+                            " is out of range [0, " + std::to_string(num) + ")",
+                        static_cast<int>(j), e, num);
+    }
+    if (distinct && id_seen_[static_cast<size_t>(e)]++) {
+      throw ActionError(BatchErrorKind::EnvIdRepeated,
+                        "env id " + std::to_string(e) + " at position " + std::to_string(j) +
+                            " appears twice in one batch",
+                        static_cast<int>(j), e, num);
     }
   }
 }
@@ -60,12 +93,7 @@ void EnvPool::write_row(int env_index, int row, const StepResult& r, const Batch
 }
 
 void EnvPool::step(std::span<const int32_t> actions, const BatchView& out) {
-  if (static_cast<int>(actions.size()) != num_envs()) {
-    throw ActionError("expected " + std::to_string(num_envs()) + " actions, got " +
-                          std::to_string(actions.size()),
-                      -1, static_cast<int64_t>(actions.size()));
-  }
-  validate_actions(actions);
+  check_batch(false, {}, actions);
   const int n = num_envs();
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
     for (int i = begin; i < end; ++i) write_row(i, i, env(i).step(actions[i]), out);
@@ -74,19 +102,7 @@ void EnvPool::step(std::span<const int32_t> actions, const BatchView& out) {
 
 void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int32_t> actions,
                           const BatchView& out) {
-  if (env_ids.size() != actions.size()) {
-    throw ActionError("expected one action per env id (" + std::to_string(env_ids.size()) +
-                          "), got " + std::to_string(actions.size()),
-                      -1, static_cast<int64_t>(actions.size()));
-  }
-  for (size_t j = 0; j < env_ids.size(); ++j) {
-    if (env_ids[j] < 0 || env_ids[j] >= num_envs()) {
-      throw ActionError("env id " + std::to_string(env_ids[j]) + " is out of range [0, " +
-                            std::to_string(num_envs()) + ")",
-                        static_cast<int>(j), env_ids[j]);
-    }
-  }
-  validate_actions(actions);
+  check_batch(true, env_ids, actions);
   const int n = static_cast<int>(env_ids.size());
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
     for (int j = begin; j < end; ++j) write_row(env_ids[j], j, env(env_ids[j]).step(actions[j]), out);

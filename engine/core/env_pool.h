@@ -16,16 +16,30 @@
 
 namespace coinrun {
 
+// Why a batch of actions was refused before any env stepped.
+enum class BatchErrorKind {
+  WrongCount,        // not one action per env (or per env id)
+  BadAction,         // an action outside [0, kNumActions)
+  EnvIdOutOfRange,   // an env id outside [0, num_envs)
+  EnvIdRepeated,     // an env id twice in one batch
+};
+
 class ActionError : public std::invalid_argument {
  public:
-  ActionError(const std::string& msg, int env, int64_t value)
-      : std::invalid_argument(msg), env_(env), value_(value) {}
+  // `env`: the env whose action is bad, or the position of a bad env id; `value`: the
+  // offending value; `limit`: the exclusive upper bound it broke.
+  ActionError(BatchErrorKind kind, const std::string& msg, int env, int64_t value, int64_t limit)
+      : std::invalid_argument(msg), kind_(kind), env_(env), value_(value), limit_(limit) {}
+  BatchErrorKind kind() const { return kind_; }
   int env() const { return env_; }
   int64_t value() const { return value_; }
+  int64_t limit() const { return limit_; }
 
  private:
+  BatchErrorKind kind_;
   int env_;
   int64_t value_;
+  int64_t limit_;
 };
 
 class EnvPool {
@@ -40,12 +54,13 @@ class EnvPool {
   const Game& game() const { return *game_; }
   int num_threads() const { return pool_.num_threads(); }
 
-  // Throws ActionError naming the first env with an action outside [0, 7).
-  void validate_actions(std::span<const int32_t> actions) const;
-
   // Steps every env with its action and writes all rows of `out`.
+  // Throws ActionError (nothing steps then) unless there is one action per env, each in
+  // [0, kNumActions).
   void step(std::span<const int32_t> actions, const BatchView& out);
   // Steps only the envs in `env_ids` (async batches); row j of `out` belongs to env_ids[j].
+  // Throws ActionError (nothing steps then) unless every action is valid (checked first) and
+  // the ids are distinct and in [0, num_envs).
   void step_subset(std::span<const int32_t> env_ids, std::span<const int32_t> actions,
                    const BatchView& out);
 
@@ -73,6 +88,12 @@ class EnvPool {
   const Env& env(int i) const { return *envs_[static_cast<size_t>(i)]; }
 
  private:
+  // The one place a batch is validated: the count, the actions, then (for a subset) the env
+  // ids. Throws ActionError naming the first offender.
+  void check_batch(bool subset, std::span<const int32_t> env_ids, std::span<const int32_t> actions);
+  // The one env id check (steps and states): in [0, num_envs), and each once when `distinct`.
+  // Throws ActionError (EnvIdOutOfRange, EnvIdRepeated) naming the position of the first bad id.
+  void check_env_ids(std::span<const int32_t> ids, bool distinct);
   void write_row(int env_index, int row, const StepResult& r, const BatchView& out);
   int chunk_size(int n) const;
 
@@ -80,6 +101,7 @@ class EnvPool {
   const Game* game_;
   std::vector<std::unique_ptr<Env>> envs_;
   ThreadPool pool_;
+  std::vector<uint8_t> id_seen_;  // check_env_ids' duplicate test, kept to allocate nothing per step
 };
 
 }  // namespace coinrun

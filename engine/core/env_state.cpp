@@ -358,31 +358,12 @@ std::vector<uint8_t> Env::save_state() const { return EnvStateCodec::encode(*thi
 
 void Env::load_state(std::span<const uint8_t> bytes) { EnvStateCodec::load(*this, bytes); }
 
-namespace {
-
-void check_env_ids(std::span<const int32_t> ids, int num_envs, bool unique) {
-  std::vector<uint8_t> seen(static_cast<size_t>(unique ? num_envs : 0), 0);
-  for (size_t j = 0; j < ids.size(); ++j) {
-    const int32_t id = ids[j];
-    if (id < 0 || id >= num_envs) {
-      throw StateError(StateErrorKind::BadRequest,
-                       "env id " + std::to_string(id) + " (position " + std::to_string(j) +
-                           ") is out of range [0, " + std::to_string(num_envs) + ")",
-                       static_cast<int>(j));
-    }
-    if (unique && seen[static_cast<size_t>(id)]++) {
-      throw StateError(StateErrorKind::BadRequest,
-                       "env id " + std::to_string(id) + " appears twice (position " +
-                           std::to_string(j) + "): one state per env",
-                       static_cast<int>(j));
-    }
-  }
-}
-
-}  // namespace
-
 std::vector<std::vector<uint8_t>> EnvPool::get_states(std::span<const int32_t> env_ids) {
-  check_env_ids(env_ids, num_envs(), false);
+  try {
+    check_env_ids(env_ids, false);
+  } catch (const ActionError& e) {
+    throw StateError(StateErrorKind::BadRequest, e.what(), e.env());
+  }
   const int n = env_ids.empty() ? num_envs() : static_cast<int>(env_ids.size());
   std::vector<std::vector<uint8_t>> out(static_cast<size_t>(n));
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
@@ -402,7 +383,11 @@ void EnvPool::set_states(std::span<const std::vector<uint8_t>> states,
                      "set_states got " + std::to_string(states.size()) + " states for " +
                          std::to_string(want) + (env_ids.empty() ? " envs (all)" : " env ids"));
   }
-  check_env_ids(env_ids, num_envs(), true);
+  try {
+    check_env_ids(env_ids, true);  // one state per env
+  } catch (const ActionError& e) {
+    throw StateError(StateErrorKind::BadRequest, e.what(), e.env());
+  }
   const int n = static_cast<int>(states.size());
   auto id_of = [&](int j) { return env_ids.empty() ? j : env_ids[static_cast<size_t>(j)]; };
 

@@ -16,6 +16,12 @@ namespace coinrun {
 inline constexpr int kProtocolMajor = 1;
 inline constexpr int kProtocolMinor = 1;  // 1.1: get_state, set_state, BAD_STATE
 
+// `render` sizes: the default is the viewing size of docs/rules.md §7.12; the bounds keep one
+// request's frame (and the renderer's scaled sprites) small.
+inline constexpr int kDefaultRenderSide = 512;
+inline constexpr int kMinRenderSide = 16;
+inline constexpr int kMaxRenderSide = 2048;
+
 enum class ErrorCode {
   BadMessage,
   UnknownType,

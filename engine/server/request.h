@@ -1,5 +1,7 @@
 #pragma once
-// One decoded request as the handlers see it. Shared by server.cpp and server_state.cpp.
+// One decoded request as the handlers see it: where to send the reply, the envelope fields
+// and the request map. Built by the Listener (listener.h), used by the RequestHandlers.
+#include <msgpack.hpp>
 #include <zmq.hpp>
 
 #include <cstdint>
@@ -7,17 +9,18 @@
 #include <vector>
 
 #include "protocol.h"
-#include "server.h"
 
 namespace coinrun {
 
-struct Server::Request {
-  const zmq::message_t* identity;
-  bool delimiter;  // a REQ-style empty frame followed the identity; echo it
-  std::string_view type;
+struct Request {
+  const zmq::message_t* identity = nullptr;
+  bool delimiter = false;  // a REQ-style empty frame followed the identity; echo it
+  std::string_view type = "error";
   int64_t id = 0;
-  const Fields* fields = nullptr;
+  msgpack::object_handle message;         // frame 0, decoded; a map once `type` is set
   std::vector<std::string_view> payload;  // frames after the map
+
+  Fields fields() const { return Fields(message.get()); }
 };
 
 }  // namespace coinrun

@@ -24,11 +24,18 @@ std::string shm_name(uint32_t engine_pid, uint64_t id) {
   return buf;
 }
 
-ProtocolError bad_action(const std::string& msg, int env, int64_t value, int64_t low,
-                         int64_t high, const char* hint) {
-  return ProtocolError(ErrorCode::BadAction, msg, hint,
-                       {{"env", env, {}}, {"value", value, {}}, {"low", low, {}},
-                        {"high", high, {}}});
+// The wire form of a refused batch (the pool validated it; docs/protocol.md, BAD_ACTION).
+ProtocolError bad_action(const ActionError& e) {
+  const char* hint = "send n actions in [0, n_actions)";
+  switch (e.kind()) {
+    case BatchErrorKind::WrongCount: break;
+    case BatchErrorKind::BadAction: hint = "send actions in [0, n_actions)"; break;
+    case BatchErrorKind::EnvIdOutOfRange: hint = "send env ids in [0, num_envs)"; break;
+    case BatchErrorKind::EnvIdRepeated: hint = "send each env id at most once per batch"; break;
+  }
+  return ProtocolError(ErrorCode::BadAction, e.what(), hint,
+                       {{"env", e.env(), {}}, {"value", e.value(), {}}, {"low", 0, {}},
+                        {"high", e.limit(), {}}});
 }
 
 }  // namespace
@@ -48,7 +55,6 @@ Session::Session(uint64_t id, SessionParams params, uint32_t engine_pid)
   layout_.write_header(base_, id_, engine_pid, kNumActions);
   actions_.resize(n);
   env_ids_.resize(n);
-  seen_.resize(n);
   if (params_.doorbell && params_.transport == Transport::Shm) {
     // FIFOs next to the segment's name: created 0600 and exclusively (mkfifo fails on an
     // existing path); the client unlinks them once it has opened them. O_RDWR keeps both
@@ -129,7 +135,7 @@ void Session::check_sequence(int64_t seq, int64_t slot) const {
   }
 }
 
-void Session::step(uint64_t seq, uint32_t slot, int n, std::string_view inline_actions,
+void Session::step(uint64_t seq, uint32_t slot, int64_t n, std::string_view inline_actions,
                    std::string_view inline_env_ids) {
   const int num = num_envs();
   if (n < 1 || n > num) {
@@ -157,38 +163,20 @@ void Session::step(uint64_t seq, uint32_t slot, int n, std::string_view inline_a
       std::memcpy(env_ids_.data(), layout_.region_ptr<int32_t>(slots_, slot, Region::EnvIds), bytes);
     }
   }
+  // The pool validates the private copies (the client cannot change them mid-step) before
+  // any env steps.
   const std::span<const int32_t> acts(actions_.data(), static_cast<size_t>(n));
-  for (int j = 0; j < n; ++j) {
-    const int32_t a = acts[static_cast<size_t>(j)];
-    if (a < 0 || a >= kNumActions) {
-      const int env = subset ? env_ids_[static_cast<size_t>(j)] : j;
-      throw bad_action("invalid action " + std::to_string(a) + " for env " + std::to_string(env) +
-                           ": valid actions are 0.." + std::to_string(kNumActions - 1),
-                       env, a, 0, kNumActions, "send actions in [0, n_actions)");
-    }
-  }
   const BatchView view = layout_.batch_view(slots_, slot);
-  if (subset) {
-    const std::span<const int32_t> ids(env_ids_.data(), static_cast<size_t>(n));
-    std::fill(seen_.begin(), seen_.end(), uint8_t{0});
-    for (int j = 0; j < n; ++j) {
-      const int32_t e = ids[static_cast<size_t>(j)];
-      if (e < 0 || e >= num) {
-        throw bad_action("env id " + std::to_string(e) + " at position " + std::to_string(j) +
-                             " is out of range [0, " + std::to_string(num) + ")",
-                         j, e, 0, num, "send env ids in [0, num_envs)");
-      }
-      if (seen_[static_cast<size_t>(e)]++) {
-        throw bad_action("env id " + std::to_string(e) + " appears twice in one batch", j, e, 0,
-                         num, "send each env id at most once per batch");
-      }
+  try {
+    if (subset) {
+      pool_.step_subset(std::span<const int32_t>(env_ids_.data(), static_cast<size_t>(n)), acts, view);
+    } else {
+      pool_.step(acts, view);
     }
-    pool_.step_subset(ids, acts, view);
-    last_full_slot_ = -1;
-  } else {
-    pool_.step(acts, view);
-    last_full_slot_ = static_cast<int>(slot);
+  } catch (const ActionError& e) {
+    throw bad_action(e);
   }
+  last_full_slot_ = subset ? -1 : static_cast<int>(slot);
   ++steps_;
   publish(seq, slot);
 }

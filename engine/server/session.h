@@ -43,6 +43,7 @@ class Session {
   const SessionParams& params() const { return params_; }
   const ShmLayout& layout() const { return layout_; }
   EnvPool& pool() { return pool_; }
+  const EnvPool& pool() const { return pool_; }
   int num_envs() const { return pool_.num_envs(); }
   Transport transport() const { return params_.transport; }
   const ShmSegment* segment() const { return shm_.get(); }
@@ -59,10 +60,11 @@ class Session {
   // Throws ProtocolError(BadSequence) unless seq == last_seq() + 1 and slot < ring_depth.
   void check_sequence(int64_t seq, int64_t slot) const;
 
-  // Copies the client's actions (and env ids for n < N) into private storage, validates
-  // them, and steps. `inline_actions` / `inline_env_ids` are the inline transport's frames
-  // (empty for shm). Throws ProtocolError(BadAction / BadMessage); nothing changes then.
-  void step(uint64_t seq, uint32_t slot, int n, std::string_view inline_actions,
+  // Checks the batch size n, copies the client's actions (and env ids for n < N) into
+  // private storage and steps; the pool validates them. `inline_actions` / `inline_env_ids`
+  // are the inline transport's frames (empty for shm). Throws ProtocolError(BadAction /
+  // BadMessage); nothing changes then.
+  void step(uint64_t seq, uint32_t slot, int64_t n, std::string_view inline_actions,
             std::string_view inline_env_ids);
   // Throws ProtocolError(BadOption / BadMessage); nothing changes then.
   void reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
@@ -114,7 +116,6 @@ class Session {
 
   std::vector<int32_t> actions_;  // private copies: the client cannot change them mid-step
   std::vector<int32_t> env_ids_;
-  std::vector<uint8_t> seen_;     // duplicate env id check
 
   int req_fd_ = -1;
   int rsp_fd_ = -1;

@@ -5,8 +5,7 @@
 #include <vector>
 
 #include "core/env_state.h"
-#include "request.h"
-#include "server.h"
+#include "request_handlers.h"
 
 namespace coinrun {
 namespace {
@@ -44,61 +43,53 @@ ProtocolError bad_state(const StateError& e) {
 
 }  // namespace
 
-void Server::on_get_state(const Request& req) {
-  Session& s = session_of(req);
+void RequestHandlers::on_get_state(const Request& req) {
+  const Fields f = req.fields();
+  Session& s = sessions_.find(f);
   s.touch();
-  const std::vector<int32_t> ids = env_ids_field(*req.fields);
+  const std::vector<int32_t> ids = env_ids_field(f);
   std::vector<std::vector<uint8_t>> states;
   try {
     states = s.pool().get_states(ids);
   } catch (const StateError& e) {
     throw bad_state(e);
   }
-  MapWriter w = reply(req, "get_state_ok");
+  MapWriter w = replies_.begin(req.id, "get_state_ok");
   auto pk = w.key("states");
   pk.pack_array(static_cast<uint32_t>(states.size()));
   for (const auto& st : states) {
     pk.pack_bin(static_cast<uint32_t>(st.size()));
     pk.pack_bin_body(reinterpret_cast<const char*>(st.data()), static_cast<uint32_t>(st.size()));
   }
-  send_reply(req, w.finish());
+  send(req, w.finish());
 }
 
-void Server::on_set_state(const Request& req) {
-  Session& s = session_of(req);
-  s.touch();
-  const Fields& f = *req.fields;
-  const int64_t seq = f.get_int("seq");
-  if (replay_if_retry(req, s, seq)) return;
-  const int64_t slot = f.get_int("slot");
-  s.check_sequence(seq, slot);
-  const msgpack::object* a = f.opt_array("states");
-  if (!a) {
-    throw ProtocolError(ErrorCode::BadMessage, "missing field 'states' (a list of bin)",
-                        "send the bytes that get_state returned");
-  }
-  std::vector<std::vector<uint8_t>> states(a->via.array.size);
-  for (uint32_t i = 0; i < a->via.array.size; ++i) {
-    const msgpack::object& e = a->via.array.ptr[i];
-    if (e.type != msgpack::type::BIN) {
-      throw ProtocolError(ErrorCode::BadMessage, "states[" + std::to_string(i) + "] is not bin",
-                          "send each state as msgpack bin (Python bytes)");
+void RequestHandlers::on_set_state(const Request& req) {
+  sequenced(req, "set_state_ok", [&](Session& s, uint64_t seq, uint32_t slot, MapWriter& w) {
+    const Fields f = req.fields();
+    const msgpack::object* a = f.opt_array("states");
+    if (!a) {
+      throw ProtocolError(ErrorCode::BadMessage, "missing field 'states' (a list of bin)",
+                          "send the bytes that get_state returned");
     }
-    const auto* p = reinterpret_cast<const uint8_t*>(e.via.bin.ptr);
-    states[i].assign(p, p + e.via.bin.size);
-  }
-  const std::vector<int32_t> ids = env_ids_field(f);
-  try {
-    s.set_state(static_cast<uint64_t>(seq), static_cast<uint32_t>(slot), states, ids);
-  } catch (const StateError& e) {
-    throw bad_state(e);
-  }
-  const bool inl = s.transport() == Transport::Inline;
-  MapWriter w = reply(req, "set_state_ok");
-  w.add("seq", seq).add("slot", slot).add("n", s.num_envs());
-  const msgpack::sbuffer& m = w.finish();
-  s.cache_reply(m.data(), m.size(), static_cast<uint32_t>(slot), inl);
-  send_reply(req, m, inl ? s.slot_bytes(static_cast<uint32_t>(slot)) : std::span<const uint8_t>{});
+    std::vector<std::vector<uint8_t>> states(a->via.array.size);
+    for (uint32_t i = 0; i < a->via.array.size; ++i) {
+      const msgpack::object& e = a->via.array.ptr[i];
+      if (e.type != msgpack::type::BIN) {
+        throw ProtocolError(ErrorCode::BadMessage, "states[" + std::to_string(i) + "] is not bin",
+                            "send each state as msgpack bin (Python bytes)");
+      }
+      const auto* p = reinterpret_cast<const uint8_t*>(e.via.bin.ptr);
+      states[i].assign(p, p + e.via.bin.size);
+    }
+    const std::vector<int32_t> ids = env_ids_field(f);
+    try {
+      s.set_state(seq, slot, states, ids);
+    } catch (const StateError& e) {
+      throw bad_state(e);
+    }
+    w.add("n", s.num_envs());
+  });
 }
 
 }  // namespace coinrun

@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
+
+#include "server/protocol.h"
 
 namespace coinrun::viewer {
 namespace {
 
 // docs/protocol.md: protocol 1.x; a spectator only needs the 1.0 requests.
-constexpr int kProtocolMajor = 1;
-constexpr int kProtocolMinor = 0;
+constexpr int kSpectatorMinor = 0;
 // After an error the worker retries at this pace instead of its frame rate.
 constexpr std::chrono::milliseconds kRetryDelay{500};
 // Waits are cut into slices this long to notice a stop request.
@@ -25,40 +28,22 @@ constexpr double kMaxPeriod = 0.5;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
-const msgpack::object* field(const msgpack::object& map, std::string_view key) {
-  if (map.type != msgpack::type::MAP) return nullptr;
-  for (uint32_t i = 0; i < map.via.map.size; ++i) {
-    const msgpack::object_kv& kv = map.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR &&
-        std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key) {
-      return &kv.val;
-    }
+// Typed access to a reply map through the engine's own Fields (server/protocol.h); an
+// ill-typed field or a value that is not a map is the engine breaking the protocol.
+Fields reply_fields(const msgpack::object& map, std::string_view what) {
+  if (map.type != msgpack::type::MAP) {
+    throw SpectatorError("PROTOCOL", "the engine sent " + std::string(what) + " that is not a map");
   }
-  return nullptr;
+  return Fields(map);
 }
 
-std::string str_field(const msgpack::object& map, std::string_view key) {
-  const msgpack::object* o = field(map, key);
-  if (!o || o->type != msgpack::type::STR) return {};
-  return std::string(o->via.str.ptr, o->via.str.size);
-}
-
-int64_t int_field(const msgpack::object& map, std::string_view key, int64_t dflt = 0) {
-  const msgpack::object* o = field(map, key);
-  if (!o) return dflt;
-  if (o->type == msgpack::type::POSITIVE_INTEGER) return static_cast<int64_t>(o->via.u64);
-  if (o->type == msgpack::type::NEGATIVE_INTEGER) return o->via.i64;
-  if (o->type == msgpack::type::FLOAT32 || o->type == msgpack::type::FLOAT64) {
-    return static_cast<int64_t>(o->via.f64);
+template <typename Read>
+auto read_field(Read&& read) {
+  try {
+    return read();
+  } catch (const ProtocolError& e) {
+    throw SpectatorError("PROTOCOL", std::string("the engine sent an ill-typed reply: ") + e.what());
   }
-  return dflt;
-}
-
-double float_field(const msgpack::object& map, std::string_view key) {
-  const msgpack::object* o = field(map, key);
-  if (!o) return 0;
-  if (o->type == msgpack::type::FLOAT32 || o->type == msgpack::type::FLOAT64) return o->via.f64;
-  return static_cast<double>(int_field(map, key));
 }
 
 }  // namespace
@@ -87,11 +72,12 @@ SpectatorClient::SpectatorClient(std::string endpoint, std::chrono::milliseconds
       "hello",
       [](void* p) {
         Packer& pk = *static_cast<Packer*>(p);
-        pk.pack("protocol").pack_array(2).pack(kProtocolMajor).pack(kProtocolMinor);
+        pk.pack("protocol").pack_array(2).pack(kProtocolMajor).pack(kSpectatorMinor);
         pk.pack("client").pack("coinrun-viewer " COINRUN_VERSION);
       },
       2);
-  engine_version_ = str_field(r.map(), "engine_version");
+  const Fields f = reply_fields(r.map(), "a hello reply");
+  engine_version_ = read_field([&] { return f.opt_string("engine_version").value_or(""); });
 }
 
 SpectatorClient::Reply SpectatorClient::request(const std::string& type,
@@ -137,16 +123,22 @@ SpectatorClient::Reply SpectatorClient::request(const std::string& type,
       throw SpectatorError("PROTOCOL", std::string("the engine sent a reply that is not "
                                                    "msgpack: ") + e.what());
     }
+    const Fields f = reply_fields(reply.map(), "a reply");
     // A late reply to an earlier request that timed out: not ours, skip it.
-    if (static_cast<uint64_t>(int_field(reply.map(), "id", -1)) != id) continue;
+    std::optional<int64_t> reply_id;
+    try {
+      reply_id = f.opt_int("id");
+    } catch (const ProtocolError&) {
+    }
+    if (!reply_id || static_cast<uint64_t>(*reply_id) != id) continue;
     frames.erase(frames.begin(), frames.begin() + static_cast<ptrdiff_t>(first));
     reply.frames = std::move(frames);
-    const std::string rtype = str_field(reply.map(), "type");
-    if (rtype == "error") {
-      throw SpectatorError(str_field(reply.map(), "code"),
-                           "engine error " + str_field(reply.map(), "code") + ": " +
-                               str_field(reply.map(), "message") + " (" +
-                               str_field(reply.map(), "hint") + ")");
+    if (read_field([&] { return f.opt_string("type").value_or(""); }) == "error") {
+      const auto text = [&](std::string_view key) {
+        return read_field([&] { return f.opt_string(key).value_or(""); });
+      };
+      throw SpectatorError(text("code"), "engine error " + text("code") + ": " + text("message") +
+                                             " (" + text("hint") + ")");
     }
     return reply;
   }
@@ -154,21 +146,22 @@ SpectatorClient::Reply SpectatorClient::request(const std::string& type,
 
 std::vector<SessionInfo> SpectatorClient::list_sessions() {
   Reply r = request("list_sessions", [](void*) {}, 0);
-  const msgpack::object* list = field(r.map(), "sessions");
+  const msgpack::object* list = read_field([&] { return Fields(r.map()).opt_array("sessions"); });
+  if (!list) throw SpectatorError("PROTOCOL", "list_sessions reply has no 'sessions' list");
   std::vector<SessionInfo> out;
-  if (!list || list->type != msgpack::type::ARRAY) {
-    throw SpectatorError("PROTOCOL", "list_sessions reply has no 'sessions' list");
-  }
   for (uint32_t i = 0; i < list->via.array.size; ++i) {
-    const msgpack::object& m = list->via.array.ptr[i];
-    SessionInfo s;
-    s.session = static_cast<uint64_t>(int_field(m, "session"));
-    s.game = str_field(m, "game");
-    s.num_envs = static_cast<int>(int_field(m, "num_envs"));
-    s.label = str_field(m, "label");
-    s.client_pid = int_field(m, "client_pid");
-    s.steps = int_field(m, "steps");
-    out.push_back(std::move(s));
+    const Fields m = reply_fields(list->via.array.ptr[i], "a session entry");
+    read_field([&] {
+      SessionInfo s;
+      s.session = static_cast<uint64_t>(m.opt_int("session").value_or(0));
+      s.game = m.opt_string("game").value_or("");
+      s.num_envs = static_cast<int>(m.opt_int("num_envs").value_or(0));
+      s.label = m.opt_string("label").value_or("");
+      s.client_pid = m.opt_int("client_pid").value_or(0);
+      s.steps = m.opt_int("steps").value_or(0);
+      out.push_back(std::move(s));
+      return 0;
+    });
   }
   return out;
 }
@@ -185,8 +178,9 @@ void SpectatorClient::render(uint64_t session, int env, int width, int height,
         pk.pack("height").pack(height);
       },
       4);
-  const auto w = int_field(r.map(), "width");
-  const auto h = int_field(r.map(), "height");
+  const Fields f(r.map());
+  const auto w = read_field([&] { return f.opt_int("width").value_or(0); });
+  const auto h = read_field([&] { return f.opt_int("height").value_or(0); });
   if (r.frames.size() < 2 || w <= 0 || h <= 0 ||
       r.frames[1].size() != static_cast<size_t>(w * h * 3)) {
     throw SpectatorError("PROTOCOL", "render_ok without a " + std::to_string(w) + "x" +
@@ -194,9 +188,12 @@ void SpectatorClient::render(uint64_t session, int env, int width, int height,
   }
   out.width = static_cast<int>(w);
   out.height = static_cast<int>(h);
-  out.level_seed = static_cast<uint32_t>(int_field(r.map(), "level_seed"));
-  out.episode_return = static_cast<float>(float_field(r.map(), "episode_return"));
-  out.episode_length = static_cast<int>(int_field(r.map(), "episode_length"));
+  read_field([&] {
+    out.level_seed = static_cast<uint32_t>(f.opt_int("level_seed").value_or(0));
+    out.episode_return = static_cast<float>(f.opt_number("episode_return").value_or(0));
+    out.episode_length = static_cast<int>(f.opt_int("episode_length").value_or(0));
+    return 0;
+  });
   out.rgb.resize(r.frames[1].size());
   std::memcpy(out.rgb.data(), r.frames[1].data(), out.rgb.size());
 }

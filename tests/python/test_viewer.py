@@ -212,6 +212,35 @@ def test_replay_exports_frames(tmp_path: Path) -> None:
     assert "ffmpeg" in p.stderr
 
 
+def _documented_episode() -> dict:
+    """The example file of docs/viewer.md ("Format: coinrun-episode"): the format's definition."""
+    text = (REPO / "docs" / "viewer.md").read_text()
+    start = text.index("### Format: `coinrun-episode`")
+    block = text[text.index("```json", start) + len("```json"):]
+    return json.loads(block[:block.index("```")])
+
+
+def _shape(doc: dict) -> dict:
+    """The keys of an episode file, nested maps included (values do not matter here)."""
+    return {k: _shape(v) if isinstance(v, dict) else None for k, v in doc.items()}
+
+
+def test_python_reads_and_writes_the_documented_episode_format() -> None:
+    doc = _documented_episode()
+    assert EpisodeRecording.from_json(doc).to_json() == doc
+
+
+@needs_viewer
+def test_viewer_and_python_write_one_episode_format(tmp_path: Path) -> None:
+    """The viewer (engine/viewer/episode_file.cpp) and pyclient/coinrun/recording.py implement
+    one format in two languages: the viewer writes exactly the documented fields, and Python
+    reads its file and writes it back unchanged. (The other direction, a Python file replayed
+    by the viewer, is test_episode_recorder_files_replay_exactly.)"""
+    raw = json.loads(_play_one_episode(tmp_path, "standard", 5, "1114").read_text())
+    assert _shape(raw) == _shape(_documented_episode())
+    assert EpisodeRecording.from_json(raw).to_json() == raw
+
+
 def test_recording_file_round_trip(tmp_path: Path) -> None:
     rec = EpisodeRecording(game="maze", level_seed=-5, actions=[1, 2, 3], options={"high_difficulty": True},
                            result=EpisodeResult(3, 10.0, True, False, True))

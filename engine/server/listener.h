@@ -1,0 +1,51 @@
+#pragma once
+// The engine's front door: the ROUTER socket, receiving one multipart message, checking its
+// envelope (frame count, msgpack map, protocol major, authentication token) and sending
+// replies. Nothing here knows what a request does; request_handlers.h does.
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "request.h"
+
+namespace coinrun {
+
+// Rewrites `tcp://*:P` to loopback unless remote access is allowed; throws
+// std::invalid_argument for endpoints that are not ipc://, tcp:// or inproc://.
+std::string resolve_bind_endpoint(const std::string& endpoint, bool allow_remote);
+
+class Listener {
+ public:
+  // Binds `bind` (through resolve_bind_endpoint). With a non-empty `token`, every request
+  // must carry it.
+  Listener(const std::string& bind, bool allow_remote, std::string token, int log_level);
+
+  // The endpoint actually bound (with the port chosen for tcp://...:0).
+  const std::string& endpoint() const { return endpoint_; }
+  // For zmq::poll.
+  void* handle() { return sock_.handle(); }
+
+  // Takes one queued multipart message into `frames` without waiting; false when none.
+  bool receive(std::vector<zmq::message_t>& frames);
+  // Fills `req` from `frames` (identity first). Throws ProtocolError for a bad envelope;
+  // `req` then holds what is needed to send the error (identity, delimiter, id if known).
+  void open(const std::vector<zmq::message_t>& frames, Request& req) const;
+  // Sends `map` (and one payload frame when non-empty) to the request's peer. A full
+  // queue or a vanished peer drops the reply: the client's timeout then reports it.
+  void send(const Request& req, std::span<const char> map, std::span<const uint8_t> payload = {});
+  void send(const Request& req, const msgpack::sbuffer& map, std::span<const uint8_t> payload = {}) {
+    send(req, std::span<const char>(map.data(), map.size()), payload);
+  }
+
+ private:
+  zmq::context_t ctx_;
+  zmq::socket_t sock_;
+  std::string endpoint_;
+  std::string token_;
+  int log_level_;
+};
+
+}  // namespace coinrun

@@ -1,0 +1,180 @@
+#include "reply_encoding.h"
+
+#include <cstring>
+#include <string>
+
+#include "core/game.h"
+#include "core/game_registry.h"
+#include "core/options.h"
+#include "shm_layout.h"
+
+namespace coinrun {
+namespace {
+
+// Bounded so that an error always fits the doorbell block's reply area.
+constexpr size_t kMaxErrorMessage = 1200;
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+struct OptionSchema {
+  const char* type;
+  OptionValue def;
+};
+
+// Types and defaults of the options that options.cpp parses, for the hello reply (the
+// client builds its option checks from this instead of keeping its own list).
+OptionSchema schema_of(const std::string& name) {
+  const PoolOptions d;
+  if (name == "game") return {"string", d.game};
+  if (name == "num_envs") return {"int", int64_t{d.num_envs}};
+  if (name == "num_levels") return {"int", int64_t{d.num_levels}};
+  if (name == "set_seed") return {"int", d.set_seed};
+  if (name == "high_difficulty") return {"bool", d.high_difficulty};
+  if (name == "paint_vel_info") return {"int", int64_t{d.paint_vel_info}};
+  if (name == "use_data_augmentation") return {"bool", d.use_data_augmentation};
+  if (name == "use_black_white") return {"bool", d.use_black_white};
+  if (name == "is_high_res") return {"bool", d.is_high_res};
+  if (name == "default_zoom") return {"float", d.default_zoom};
+  if (name == "seed") return {"int", int64_t{d.seed}};
+  if (name == "num_threads") return {"int", int64_t{d.num_threads}};
+  if (name == "autoreset_mode") return {"string", std::string("same_step")};
+  return {"any", std::string()};
+}
+
+void pack_option_value(Packer& pk, const OptionValue& v) {
+  std::visit([&](const auto& x) { pk.pack(x); }, v);
+}
+
+const char* autoreset_name(AutoresetMode m) {
+  return m == AutoresetMode::SameStep ? "same_step" : "next_step";
+}
+
+void pack_action_names(Packer& pk) {
+  pk.pack_array(kNumActions);
+  for (const auto& a : kActionNames) pk.pack(a);
+}
+
+}  // namespace
+
+MapWriter ReplyEncoder::begin(int64_t id, std::string_view type) {
+  MapWriter w(body_, out_);
+  w.add("v", kProtocolMajor).add("type", type).add("id", id);
+  return w;
+}
+
+const msgpack::sbuffer& ReplyEncoder::error(int64_t id, const ProtocolError& e) {
+  std::string_view msg(e.what());
+  if (msg.size() > kMaxErrorMessage) msg = msg.substr(0, kMaxErrorMessage);
+  MapWriter w = begin(id, "error");
+  w.add("code", error_code_name(e.code())).add("message", msg);
+  w.add("hint", e.hint());
+  auto pk = w.key("details");
+  pk.pack_map(static_cast<uint32_t>(e.details().size()));
+  for (const auto& d : e.details()) {
+    pk.pack(d.key);
+    if (d.int_value) {
+      pk.pack(*d.int_value);
+    } else {
+      pk.pack(d.str_value);
+    }
+  }
+  return w.finish();
+}
+
+const char* transport_name(Transport t) { return t == Transport::Inline ? "inline" : "shm"; }
+
+void write_hello(MapWriter& w, uint32_t engine_pid) {
+  w.add("engine_version", std::string_view(COINRUN_VERSION));
+  w.add("build", std::string("coinrun-engine ") + COINRUN_VERSION + " (" + __DATE__ + ")");
+  w.key("protocol").pack_array(2).pack(kProtocolMajor).pack(kProtocolMinor);
+  w.add("layout_version", kLayoutVersion);
+  w.add("pid", engine_pid);
+  auto pk = w.key("games");
+  const auto games = all_games();
+  pk.pack_array(static_cast<uint32_t>(games.size()));
+  for (const Game* g : games) {
+    const GameInfo& gi = g->info();
+    pk.pack_map(7);
+    pk.pack("name").pack(gi.name);
+    pk.pack("title").pack(gi.title);
+    pk.pack("engine_id").pack(gi.engine_id);
+    pk.pack("max_episode_steps").pack(gi.max_age);
+    pk.pack("action_names");
+    pack_action_names(pk);
+    pk.pack("obs_shape").pack_array(3).pack(64).pack(64).pack(3);
+    pk.pack("obs_dtype").pack("uint8");
+  }
+  auto po = w.key("options");
+  const auto& names = option_names();
+  po.pack_array(static_cast<uint32_t>(names.size()));
+  for (const auto& n : names) {
+    const OptionSchema s = schema_of(n);
+    po.pack_map(3).pack("name").pack(n).pack("type").pack(s.type).pack("default");
+    pack_option_value(po, s.def);
+  }
+  w.key("limits").pack_map(3).pack("max_envs").pack(kMaxEnvs).pack("max_ring_depth")
+      .pack(kMaxRingDepth).pack("max_render_size").pack(kMaxRenderSide);
+  w.key("features").pack_array(5).pack("inline_transport").pack("step_subset")
+      .pack("list_sessions").pack("spectator_render").pack("env_state");
+}
+
+void write_create(MapWriter& w, const Session& s) {
+  const PoolOptions& o = s.pool().options();
+  w.add("session", s.id());
+  if (const ShmSegment* seg = s.segment()) {
+    w.key("shm").pack_map(4).pack("name").pack(seg->name()).pack("bytes").pack(seg->size())
+        .pack("layout_version").pack(kLayoutVersion).pack("session_id").pack(s.id());
+  }
+  w.add("transport", transport_name(s.transport()));
+  if (!s.request_fifo().empty()) {
+    w.key("doorbell").pack_map(3).pack("request").pack(s.request_fifo()).pack("reply")
+        .pack(s.reply_fifo()).pack("offset").pack(kDoorbellOffset);
+  }
+  w.add("slot_bytes", s.layout().slot_bytes);
+  // The region table again, so that an inline client (no header) builds the same views.
+  auto rg = w.key("regions");
+  rg.pack_array(static_cast<uint32_t>(kNumRegions));
+  for (const RegionEntry& e : s.layout().regions) {
+    rg.pack_map(5).pack("name").pack(std::string_view(e.name, strnlen(e.name, sizeof(e.name))));
+    rg.pack("dtype").pack(e.dtype).pack("env_stride").pack(e.env_stride);
+    rg.pack("offset").pack(e.offset).pack("bytes").pack(e.bytes);
+  }
+  w.add("ring_depth", s.params().ring_depth);
+  w.add("num_envs", s.num_envs());
+  auto sp = w.key("spaces");
+  sp.pack_map(4).pack("obs_shape").pack_array(3).pack(64).pack(64).pack(s.pool().obs_channels());
+  sp.pack("obs_dtype").pack("uint8").pack("n_actions").pack(kNumActions);
+  sp.pack("action_names");
+  pack_action_names(sp);
+  auto op = w.key("options");
+  op.pack_map(13);
+  op.pack("game").pack(o.game).pack("num_envs").pack(o.num_envs);
+  op.pack("num_levels").pack(o.num_levels).pack("set_seed").pack(o.set_seed);
+  op.pack("high_difficulty").pack(o.high_difficulty);
+  op.pack("paint_vel_info").pack(resolve_paint_vel_info(o) ? 1 : 0);
+  op.pack("use_data_augmentation").pack(o.use_data_augmentation);
+  op.pack("use_black_white").pack(o.use_black_white);
+  op.pack("is_high_res").pack(o.is_high_res).pack("default_zoom").pack(o.default_zoom);
+  op.pack("seed").pack(o.seed).pack("num_threads").pack(s.pool().num_threads());
+  op.pack("autoreset_mode").pack(autoreset_name(o.autoreset));
+  w.add("autoreset_mode", autoreset_name(o.autoreset));
+  w.add("max_episode_steps", s.pool().game().info().max_age);
+}
+
+void write_sessions(MapWriter& w, const SessionRegistry& sessions, Clock::time_point engine_start) {
+  auto pk = w.key("sessions");
+  pk.pack_array(static_cast<uint32_t>(sessions.size()));
+  for (const auto& [id, s] : sessions) {
+    const double created_s = std::chrono::duration<double>(s->created() - engine_start).count();
+    pk.pack_map(7);
+    pk.pack("session").pack(id);
+    pk.pack("game").pack(s->pool().options().game);
+    pk.pack("num_envs").pack(s->num_envs());
+    pk.pack("label").pack(s->params().label);
+    pk.pack("client_pid").pack(s->params().client_pid);
+    pk.pack("steps").pack(s->steps());
+    pk.pack("created_s").pack(created_s);
+  }
+}
+
+}  // namespace coinrun
