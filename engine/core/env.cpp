@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../render/overlays.h"
+#include "option_table.h"
 
 namespace coinrun {
 
@@ -22,8 +23,7 @@ Env::Env(const Game& game, const PoolOptions& opts,
       max_age_(opts.max_episode_steps > 0 ? opts.max_episode_steps - 2 : game.info().max_age),
       sequential_levels_(opts.use_sequential_levels),
       sampler_(opts.num_levels, std::move(level_table), static_cast<uint32_t>(opts.start_level)),
-      num_levels_(opts.num_levels),  // [state]
-      set_seed_(opts.set_seed) {
+      options_(effective_options(opts)) {
   if (render_.use_black_white) rgb_scratch_.resize(kObsSize * kObsSize * 3);
   reseed(opts.seed);
   start_episode();

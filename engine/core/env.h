@@ -70,7 +70,7 @@ class Env {
   void load_state(std::span<const uint8_t> bytes);
 
  private:
-  friend class EnvStateCodec;  // [state]
+  friend class EnvStateCodec;
   void draw_overlays(FrameView frame, Rng& aug_rng) const;
 
   const Game* game_;
@@ -90,9 +90,9 @@ class Env {
   float episode_return_ = 0;
   int episode_length_ = 0;
   std::vector<uint8_t> rgb_scratch_;  // only for grayscale observations
-  // [state]: the level set, recorded in saved states so that a mismatch is refused by name.
-  int num_levels_ = 0;
-  int64_t set_seed_ = -1;
+  // The options as made (paint_vel_info resolved): a saved state records those that decide
+  // how the env continues, so that a mismatch is refused by name (option_table.h).
+  PoolOptions options_;
 };
 
 }  // namespace coinrun

@@ -15,6 +15,7 @@
 #include "env.h"
 #include "env_pool.h"
 #include "env_state_io.h"
+#include "option_table.h"
 
 namespace coinrun {
 namespace {
@@ -83,58 +84,59 @@ void read_rng(Reader& r, const char* what, std::mt19937* out) {
 // A state only continues bit-exactly in an env made with the same values, so they travel in
 // the header and a mismatch is refused by name. (The pool seed and env index do not matter:
 // the random streams themselves are in the state.)
-struct ContinuationOptions {
-  bool high_difficulty = false;
-  int32_t num_levels = 0;
-  int64_t set_seed = -1;  // normalised to -1 where it has no effect (unlimited levels)
-  bool paint_vel_info = false;
-  bool use_data_augmentation = false;
-  bool use_black_white = false;
-  uint8_t autoreset = 0;
-};
+// Which options those are, in which order and encoding, is the option table's
+// (option_table.h: state_options()); here they are integers in that order.
+using ContinuationOptions = std::vector<int64_t>;
 
-void write_options(Writer& w, const ContinuationOptions& o) {
-  w.boolean(o.high_difficulty);
-  w.i32(o.num_levels);
-  w.i64(o.set_seed);
-  w.boolean(o.paint_vel_info);
-  w.boolean(o.use_data_augmentation);
-  w.boolean(o.use_black_white);
-  w.u8(o.autoreset);
+ContinuationOptions options_of(const PoolOptions& effective) {
+  ContinuationOptions values;
+  for (const OptionSpec* spec : state_options()) values.push_back(state_value(*spec, effective));
+  return values;
 }
 
-ContinuationOptions read_options(Reader& r) {
-  ContinuationOptions o;
-  o.high_difficulty = r.boolean("high_difficulty");
-  o.num_levels = r.i32();
-  o.set_seed = r.i64();
-  o.paint_vel_info = r.boolean("paint_vel_info");
-  o.use_data_augmentation = r.boolean("use_data_augmentation");
-  o.use_black_white = r.boolean("use_black_white");
-  o.autoreset = r.u8();
-  if (o.autoreset > static_cast<uint8_t>(AutoresetMode::NextStep)) r.malformed("unknown autoreset mode");
-  return o;
+void write_options(Writer& w, const ContinuationOptions& values) {
+  const auto specs = state_options();
+  for (size_t k = 0; k < specs.size(); ++k) {
+    const int64_t v = values[k];
+    switch (specs[k]->state_field) {
+      case StateField::Bool8: w.boolean(v != 0); break;
+      case StateField::Int32: w.i32(static_cast<int32_t>(v)); break;
+      case StateField::Int64: w.i64(v); break;
+      case StateField::Choice8: w.u8(static_cast<uint8_t>(v)); break;
+      case StateField::None: break;
+    }
+  }
 }
 
-std::string autoreset_name(uint8_t m) { return m == 0 ? "same_step" : "next_step"; }
-std::string bool_name(bool b) { return b ? "true" : "false"; }
+void read_options(Reader& r, ContinuationOptions& values) {
+  values.clear();
+  for (const OptionSpec* spec : state_options()) {
+    const std::string name(spec->name);
+    switch (spec->state_field) {
+      case StateField::Bool8: values.push_back(r.boolean(name.c_str()) ? 1 : 0); break;
+      case StateField::Int32: values.push_back(r.i32()); break;
+      case StateField::Int64: values.push_back(r.i64()); break;
+      case StateField::Choice8: {
+        const uint8_t v = r.u8();
+        if (v >= spec->choices.size()) r.malformed("unknown " + name + " " + std::to_string(v));
+        values.push_back(v);
+        break;
+      }
+      case StateField::None: break;
+    }
+  }
+}
 
-// "num_levels=500 here 0" for every option that differs, or "".
+// "num_levels (state: 500, env: 0)" for every option that differs, or "".
 std::string differences(const ContinuationOptions& saved, const ContinuationOptions& here) {
   std::string out;
-  auto diff = [&](const char* name, const std::string& a, const std::string& b) {
-    if (a == b) return;
+  const auto specs = state_options();
+  for (size_t k = 0; k < specs.size(); ++k) {
+    if (saved[k] == here[k]) continue;
     if (!out.empty()) out += ", ";
-    out += std::string(name) + " (state: " + a + ", env: " + b + ")";
-  };
-  diff("high_difficulty", bool_name(saved.high_difficulty), bool_name(here.high_difficulty));
-  diff("num_levels", std::to_string(saved.num_levels), std::to_string(here.num_levels));
-  diff("set_seed", std::to_string(saved.set_seed), std::to_string(here.set_seed));
-  diff("paint_vel_info", bool_name(saved.paint_vel_info), bool_name(here.paint_vel_info));
-  diff("use_data_augmentation", bool_name(saved.use_data_augmentation),
-       bool_name(here.use_data_augmentation));
-  diff("use_black_white", bool_name(saved.use_black_white), bool_name(here.use_black_white));
-  diff("autoreset", autoreset_name(saved.autoreset), autoreset_name(here.autoreset));
+    out += std::string(specs[k]->name) + " (state: " + state_value_text(*specs[k], saved[k]) +
+           ", env: " + state_value_text(*specs[k], here[k]) + ")";
+  }
   return out;
 }
 
@@ -173,19 +175,6 @@ struct EnvStateCodec::Snapshot {
 };
 
 namespace {
-
-ContinuationOptions options_of(int num_levels, int64_t set_seed, bool high_difficulty,
-                               const RenderSettings& render, AutoresetMode autoreset) {
-  ContinuationOptions o;
-  o.high_difficulty = high_difficulty;
-  o.num_levels = num_levels;
-  o.set_seed = num_levels > 0 ? set_seed : -1;
-  o.paint_vel_info = render.paint_vel_info;
-  o.use_data_augmentation = render.use_data_augmentation;
-  o.use_black_white = render.use_black_white;
-  o.autoreset = static_cast<uint8_t>(autoreset);
-  return o;
-}
 
 // Header, checksum and payload into `snap`; no comparison with any env. The random streams
 // are only rebuilt when `build_rngs` (checking a batch first does not need them).
@@ -233,7 +222,7 @@ void parse(std::span<const uint8_t> b, int index, EnvStateCodec::Snapshot& snap,
   const uint8_t name_len = p.u8();
   snap.game.clear();
   for (uint8_t i = 0; i < name_len; ++i) snap.game.push_back(static_cast<char>(p.u8()));
-  snap.options = read_options(p);
+  read_options(p, snap.options);
   const uint8_t flags = p.u8();
   if (flags & ~(kFlagFirstEpisode | kFlagAwaitingReset)) p.malformed("unknown env flags");
   snap.first_episode = flags & kFlagFirstEpisode;
@@ -269,7 +258,7 @@ std::vector<uint8_t> EnvStateCodec::encode(const Env& e) {
   w.u32(0);  // total bytes, patched below
   w.u8(static_cast<uint8_t>(info.name.size()));
   for (char c : info.name) w.u8(static_cast<uint8_t>(c));
-  write_options(w, options_of(e.num_levels_, e.set_seed_, e.high_difficulty_, e.render_, e.autoreset_));
+  write_options(w, options_of(e.options_));
   w.u8(static_cast<uint8_t>((e.first_episode_ ? kFlagFirstEpisode : 0) |
                             (e.awaiting_reset_ ? kFlagAwaitingReset : 0)));
   w.f32(e.episode_return_);
@@ -296,8 +285,7 @@ EnvStateCodec::Snapshot& EnvStateCodec::decode(std::span<const uint8_t> bytes, c
                          std::string(info.name) + "' (" + std::to_string(info.engine_id) + ")",
                      index);
   }
-  const ContinuationOptions here = options_of(target.num_levels_, target.set_seed_,
-                                              target.high_difficulty_, target.render_, target.autoreset_);
+  const ContinuationOptions here = options_of(target.options_);
   const std::string diff = differences(snap.options, here);
   if (!diff.empty()) {
     throw StateError(StateErrorKind::Mismatch,

@@ -2,6 +2,7 @@
 // Typed options of a batch of envs, with the original's names and meanings (docs/rules.md
 // §8-§9). Parsed from a key -> value map (msgpack on the wire, argv in the CLI); unknown keys,
 // wrong types and out-of-range values become an OptionError whose message names them.
+// Names, types, ranges and docs of the options are in one table, option_table.h.
 #include <cstdint>
 #include <map>
 #include <stdexcept>

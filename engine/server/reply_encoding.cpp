@@ -5,7 +5,7 @@
 
 #include "core/game.h"
 #include "core/game_registry.h"
-#include "core/options.h"
+#include "core/option_table.h"
 #include "shm_layout.h"
 
 namespace coinrun {
@@ -16,37 +16,29 @@ constexpr size_t kMaxErrorMessage = 1200;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
-struct OptionSchema {
-  const char* type;
-  OptionValue def;
-};
-
-// Types and defaults of the options that options.cpp parses, for the hello reply (the
-// client builds its option checks from this instead of keeping its own list).
-OptionSchema schema_of(const std::string& name) {
-  const PoolOptions d;
-  if (name == "game") return {"string", d.game};
-  if (name == "num_envs") return {"int", int64_t{d.num_envs}};
-  if (name == "num_levels") return {"int", int64_t{d.num_levels}};
-  if (name == "set_seed") return {"int", d.set_seed};
-  if (name == "high_difficulty") return {"bool", d.high_difficulty};
-  if (name == "paint_vel_info") return {"int", int64_t{d.paint_vel_info}};
-  if (name == "use_data_augmentation") return {"bool", d.use_data_augmentation};
-  if (name == "use_black_white") return {"bool", d.use_black_white};
-  if (name == "is_high_res") return {"bool", d.is_high_res};
-  if (name == "default_zoom") return {"float", d.default_zoom};
-  if (name == "seed") return {"int", int64_t{d.seed}};
-  if (name == "num_threads") return {"int", int64_t{d.num_threads}};
-  if (name == "autoreset_mode") return {"string", std::string("same_step")};
-  return {"any", std::string()};
-}
-
 void pack_option_value(Packer& pk, const OptionValue& v) {
   std::visit([&](const auto& x) { pk.pack(x); }, v);
 }
 
-const char* autoreset_name(AutoresetMode m) {
-  return m == AutoresetMode::SameStep ? "same_step" : "next_step";
+// One entry of the hello reply's option schema: name, type, default, doc, and the valid
+// range or values where the option has them.
+void pack_option_schema(Packer& pk, const OptionSpec& spec, const PoolOptions& defaults) {
+  const bool numeric = spec.type == OptionType::Int || spec.type == OptionType::Float;
+  pk.pack_map(4 + (numeric ? 1 : 0) + (spec.zero_also ? 1 : 0) + (spec.choices.empty() ? 0 : 1));
+  pk.pack("name").pack(spec.name).pack("type").pack(option_type_name(spec.type));
+  pk.pack("default");
+  pack_option_value(pk, spec.get(defaults));
+  pk.pack("doc").pack(spec.doc);
+  if (spec.type == OptionType::Int) {
+    pk.pack("range").pack_array(2).pack(static_cast<int64_t>(spec.min)).pack(static_cast<int64_t>(spec.max));
+  } else if (spec.type == OptionType::Float) {
+    pk.pack("range").pack_array(2).pack(spec.min).pack(spec.max);
+  }
+  if (spec.zero_also) pk.pack("zero_allowed").pack(true);
+  if (!spec.choices.empty()) {
+    pk.pack("choices").pack_array(static_cast<uint32_t>(spec.choices.size()));
+    for (const auto& c : spec.choices) pk.pack(c);
+  }
 }
 
 void pack_action_names(Packer& pk) {
@@ -105,13 +97,9 @@ void write_hello(MapWriter& w, uint32_t engine_pid) {
     pk.pack("obs_dtype").pack("uint8");
   }
   auto po = w.key("options");
-  const auto& names = option_names();
-  po.pack_array(static_cast<uint32_t>(names.size()));
-  for (const auto& n : names) {
-    const OptionSchema s = schema_of(n);
-    po.pack_map(3).pack("name").pack(n).pack("type").pack(s.type).pack("default");
-    pack_option_value(po, s.def);
-  }
+  const PoolOptions defaults;
+  po.pack_array(static_cast<uint32_t>(option_table().size()));
+  for (const OptionSpec& spec : option_table()) pack_option_schema(po, spec, defaults);
   w.key("limits").pack_map(3).pack("max_envs").pack(kMaxEnvs).pack("max_ring_depth")
       .pack(kMaxRingDepth).pack("max_render_size").pack(kMaxRenderSide);
   w.key("features").pack_array(5).pack("inline_transport").pack("step_subset")
@@ -146,18 +134,17 @@ void write_create(MapWriter& w, const Session& s) {
   sp.pack("obs_dtype").pack("uint8").pack("n_actions").pack(kNumActions);
   sp.pack("action_names");
   pack_action_names(sp);
+  // Every option with the value the session uses: paint_vel_info resolved for the game,
+  // num_threads as started.
+  PoolOptions used = effective_options(o);
+  used.num_threads = s.pool().num_threads();
   auto op = w.key("options");
-  op.pack_map(13);
-  op.pack("game").pack(o.game).pack("num_envs").pack(o.num_envs);
-  op.pack("num_levels").pack(o.num_levels).pack("set_seed").pack(o.set_seed);
-  op.pack("high_difficulty").pack(o.high_difficulty);
-  op.pack("paint_vel_info").pack(resolve_paint_vel_info(o) ? 1 : 0);
-  op.pack("use_data_augmentation").pack(o.use_data_augmentation);
-  op.pack("use_black_white").pack(o.use_black_white);
-  op.pack("is_high_res").pack(o.is_high_res).pack("default_zoom").pack(o.default_zoom);
-  op.pack("seed").pack(o.seed).pack("num_threads").pack(s.pool().num_threads());
-  op.pack("autoreset_mode").pack(autoreset_name(o.autoreset));
-  w.add("autoreset_mode", autoreset_name(o.autoreset));
+  op.pack_map(static_cast<uint32_t>(option_table().size()));
+  for (const OptionSpec& spec : option_table()) {
+    op.pack(spec.name);
+    pack_option_value(op, spec.get(used));
+  }
+  w.add("autoreset_mode", std::get<std::string>(find_option("autoreset_mode")->get(o)));
   w.add("max_episode_steps", s.pool().game().info().max_age);
 }
 
