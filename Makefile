@@ -40,7 +40,7 @@ test-asan:
 	cd build-asan && ASAN_OPTIONS=alloc_dealloc_mismatch=0 ctest --output-on-failure -j2 --timeout 900 -E '$(ASAN_SKIP)'
 
 lint: setup
-	$(VENV)/bin/ruff check pyclient train tools tests/python
+	$(VENV)/bin/ruff check pyclient train tools tests/python examples
 
 train: setup
 	$(PY) train/ppo.py $(TRAIN_ARGS)

@@ -4,7 +4,8 @@
 #      is printed and set-up stops);
 #   2. a Python virtual environment in .venv with the Python dependencies;
 #   3. the CMake build in build/ (engine, viewer, tests, tools);
-#   4. the client package (pyclient/) and train/ on the venv's path, running against build/.
+#   4. the client package (pyclient/) and train/ on the venv's path, running against build/;
+#   5. the commands coinrun-engine, coinrun-viewer and coinrun in .venv/bin.
 # Usage: scripts/setup.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,10 @@ APT_PACKAGES=(g++ cmake make pkg-config libgtest-dev libgmock-dev libzmq3-dev cp
               libmsgpack-cxx-dev qt6-base-dev libpng-dev python3-venv xvfb)
 # Torch is pinned: a CPU build of 2.13.0 lies on disk on these machines; other versions
 # download gigabytes.
+# stable-baselines3 and moviepy are test dependencies (an SB3 client; gymnasium's RecordVideo);
+# stable-baselines3 accepts the pinned torch and leaves it alone.
 PY_PACKAGES=(numpy pyzmq msgpack "gymnasium>=1.0,<2" "torch==2.13.0" tyro tensorboard tqdm
-             pytest pytest-timeout hypothesis ruff imageio matplotlib)
+             pytest pytest-timeout hypothesis ruff imageio matplotlib stable-baselines3 moviepy)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -69,4 +72,12 @@ if [[ ${1:-} != --no-build ]]; then
     exit 1
   fi
 fi
+# --- 5. the README's commands on the venv's PATH ----------------------------------------------
+# coinrun-engine and coinrun-viewer are the built binaries; `coinrun` is the package's CLI
+# (what `pip install .` installs as console scripts).
+for b in coinrun-engine coinrun-viewer; do
+  if [[ -x $BUILD_DIR/$b ]]; then ln -sf "$ROOT/$BUILD_DIR/$b" ".venv/bin/$b"; fi
+done
+printf '#!/bin/sh\nexec "%s/.venv/bin/python" -m coinrun "$@"\n' "$ROOT" > .venv/bin/coinrun
+chmod +x .venv/bin/coinrun
 say "ready"

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import launcher
 from .errors import CoinRunError, InvalidOption
 from .shm import SlotViews
 
@@ -88,25 +89,14 @@ def _has_display() -> bool:
 
 
 def find_viewer() -> Path:
-    """The ``coinrun-viewer`` binary: next to the engine, then where the engine is looked for."""
-    from .launcher import find_engine
-
-    here = Path(__file__).resolve().parent
-    dirs = [here / "bin", here / "_bin", here.parent.parent / "build"]
-    try:
-        dirs.insert(0, find_engine().parent)
-    except CoinRunError:
-        pass
-    for d in dirs:
-        if (d / "coinrun-viewer").is_file() and os.access(d / "coinrun-viewer", os.X_OK):
-            return d / "coinrun-viewer"
-    on_path = shutil.which("coinrun-viewer")
-    if on_path:
-        return Path(on_path)
-    raise CoinRunError(
-        "render_mode='human' needs coinrun-viewer, which was not built (it needs Qt 6: install "
-        "qt6-base-dev and rebuild, or `pip install .` again); use render_mode='rgb_array' instead"
-    )
+    """The ``coinrun-viewer`` binary, or a CoinRunError saying how to get it."""
+    path = launcher.find_viewer() or (Path(p) if (p := shutil.which("coinrun-viewer")) else None)
+    if path is None:
+        raise CoinRunError(
+            "render_mode='human' needs coinrun-viewer, which was not built (it needs Qt 6: install "
+            "qt6-base-dev and rebuild, or `pip install .` again); use render_mode='rgb_array' instead"
+        )
+    return path
 
 
 class HumanViewer:

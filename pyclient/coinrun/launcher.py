@@ -16,6 +16,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,9 +24,19 @@ from pathlib import Path
 from .errors import EngineDied, EngineTimeout
 
 ENGINE_NAME = "coinrun-engine"
+VIEWER_NAME = "coinrun-viewer"
 # Generous: the first start of a cold binary on a loaded machine can take a while.
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
+
+
+def _built_binary(name: str) -> Path | None:
+    """``name`` inside the installed package or in the checkout's build/, if there."""
+    here = Path(__file__).resolve().parent
+    for c in (here / "bin" / name, here / "_bin" / name, here.parent.parent / "build" / name):
+        if c.is_file() and os.access(c, os.X_OK):
+            return c
+    return None
 
 
 def find_engine() -> Path:
@@ -36,11 +47,9 @@ def find_engine() -> Path:
         if p.is_file() and os.access(p, os.X_OK):
             return p
         raise EngineDied(f"COINRUN_ENGINE={env} is not an executable file; unset it or fix the path")
-    here = Path(__file__).resolve().parent
-    candidates = [here / "bin" / ENGINE_NAME, here / "_bin" / ENGINE_NAME, here.parent.parent / "build" / ENGINE_NAME]
-    for c in candidates:
-        if c.is_file() and os.access(c, os.X_OK):
-            return c
+    built = _built_binary(ENGINE_NAME)
+    if built is not None:
+        return built
     on_path = shutil.which(ENGINE_NAME)
     if on_path:
         return Path(on_path)
@@ -48,6 +57,34 @@ def find_engine() -> Path:
         "coinrun-engine not found: install the package with `pip install .` at the repository "
         "root, or build it with `make` (build/coinrun-engine), or set COINRUN_ENGINE to its path"
     )
+
+
+def find_viewer() -> Path | None:
+    """The ``coinrun-viewer`` binary (next to the engine, in the package, in build/), or None
+    when it was not built (it needs Qt 6)."""
+    try:
+        beside = find_engine().parent / VIEWER_NAME
+        if beside.is_file() and os.access(beside, os.X_OK):
+            return beside
+    except EngineDied:
+        pass
+    return _built_binary(VIEWER_NAME)
+
+
+def _exec(name: str, path: Path | None) -> None:
+    if path is None:
+        raise SystemExit(f"{name} was not built: run `make` (or `pip install .`); the viewer needs Qt 6")
+    os.execv(path, [str(path), *sys.argv[1:]])
+
+
+def engine_main() -> None:
+    """Console script ``coinrun-engine`` of an installed package: runs the packaged binary."""
+    _exec(ENGINE_NAME, _built_binary(ENGINE_NAME))
+
+
+def viewer_main() -> None:
+    """Console script ``coinrun-viewer`` of an installed package: runs the packaged binary."""
+    _exec(VIEWER_NAME, _built_binary(VIEWER_NAME))
 
 
 class EngineProcess:
