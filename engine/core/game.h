@@ -18,6 +18,7 @@ struct GameInfo {
   int max_age;             // time limit in ticks (§6)
   float zoom;              // the game's own camera zoom (§7.2)
   bool paint_vel_info_default;  // what paint_vel_info = -1 ("auto") resolves to (§7.9)
+  std::string_view env_id;      // gymnasium id, "coinrun/<Title>-v<N>": clients register it
 };
 
 // Action table of docs/rules.md §5.2.

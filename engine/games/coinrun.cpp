@@ -169,7 +169,7 @@ class CoinrunGame final : public Game {
 
  private:
   // §1: engine id 1000, time limit 1000, zoom 5; §7.9: velocity squares on by default.
-  GameInfo info_{"standard", "CoinRun", 1000, 1000, 5.0f, true};
+  GameInfo info_{"standard", "CoinRun", 1000, 1000, 5.0f, true, "coinrun/CoinRun-v0"};
 };
 
 }  // namespace

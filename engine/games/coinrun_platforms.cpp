@@ -271,7 +271,8 @@ class CoinrunPlatformsGame final : public Game {
   }
 
  private:
-  GameInfo info_{"platform", "CoinRun-Platforms", 1001, 1000, 5.0f, false};
+  GameInfo info_{"platform", "CoinRun-Platforms", 1001, 1000, 5.0f, false,
+                 "coinrun/CoinRunPlatforms-v0"};
 };
 
 }  // namespace

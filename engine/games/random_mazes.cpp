@@ -73,7 +73,7 @@ class RandomMazesGame final : public Game {
 
   // §1 / §6 / §7.2: 500-tick limit, zoom 7.5 (the first episode's 5.0 comes from env.cpp's
   // default_zoom), no velocity squares by default (§7.9).
-  GameInfo info_{"maze", "RandomMazes", 1002, 500, 7.5f, false};
+  GameInfo info_{"maze", "RandomMazes", 1002, 500, 7.5f, false, "coinrun/RandomMazes-v0"};
 };
 
 }  // namespace

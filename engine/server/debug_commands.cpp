@@ -138,4 +138,20 @@ int run_trace_command(int argc, char** argv) {
   return 0;
 }
 
+int run_games_command() {
+  std::ostringstream os;
+  os << "{\"games\": [";
+  bool first = true;
+  for (const Game* g : all_games()) {
+    const GameInfo& gi = g->info();
+    os << (first ? "" : ", ") << "{\"name\": \"" << gi.name << "\", \"title\": \"" << gi.title
+       << "\", \"env_id\": \"" << gi.env_id << "\", \"engine_id\": " << gi.engine_id
+       << ", \"max_episode_steps\": " << gi.max_age << "}";
+    first = false;
+  }
+  os << "]}\n";
+  std::cout << os.str();
+  return 0;
+}
+
 }  // namespace coinrun

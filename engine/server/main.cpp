@@ -15,6 +15,7 @@ void print_usage() {
                "  level --game G --seed S [--high-difficulty]              print a level as JSON\n"
                "  trace --game G --seed S [--high-difficulty] --actions DIGITS\n"
                "                                                           play actions, print JSON\n"
+               "  games                                                    list the games as JSON\n"
                "  version                                                  print the version\n";
 }
 }  // namespace
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return coinrun::run_serve_command(argc - 2, argv + 2);
   if (cmd == "level") return coinrun::run_level_command(argc - 2, argv + 2);
   if (cmd == "trace") return coinrun::run_trace_command(argc - 2, argv + 2);
+  if (cmd == "games") return coinrun::run_games_command();
   if (cmd == "version" || cmd == "--version") {
     std::cout << "coinrun-engine " << COINRUN_VERSION << "\n";
     return 0;

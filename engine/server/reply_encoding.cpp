@@ -86,9 +86,10 @@ void write_hello(MapWriter& w, uint32_t engine_pid) {
   pk.pack_array(static_cast<uint32_t>(games.size()));
   for (const Game* g : games) {
     const GameInfo& gi = g->info();
-    pk.pack_map(7);
+    pk.pack_map(8);
     pk.pack("name").pack(gi.name);
     pk.pack("title").pack(gi.title);
+    pk.pack("env_id").pack(gi.env_id);
     pk.pack("engine_id").pack(gi.engine_id);
     pk.pack("max_episode_steps").pack(gi.max_age);
     pk.pack("action_names");
