@@ -1,8 +1,6 @@
-# PPO for CoinRun, in the style of CleanRL's ppo_procgen.py.
-# Docs: docs/reproducing.md. Protocol and defaults: game-rules.md §9-§10.
-#
-# Single file, importable: everything that runs lives under `if __name__ == "__main__":`;
-# `train/evaluate.py` imports `Agent`, `Args`, `make_envs` and the checkpoint helpers from here.
+# PPO for CoinRun, in the style of CleanRL's ppo_procgen.py: rollout, GAE, clipped update,
+# logging, read top to bottom in `main`. Docs: docs/reproducing.md; the original's protocol
+# and defaults: docs/rules.md §9-§10. Settings: train/coinrun_rl/config.py (`--help`).
 #
 # Multi-process: `torchrun --nproc-per-node K train/ppo.py ...`. Every rank drives its own
 # engine session with `num_envs` games; gradients are averaged over ranks before clipping
@@ -14,482 +12,350 @@ import dataclasses
 import json
 import os
 import random
+import sys
 import time
-from collections import deque
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from contextlib import nullcontext
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
-from torch import nn
-from torch.distributions.categorical import Categorical
-
-GAME_IDS = {
-    "standard": "coinrun/CoinRun-v0",
-    "platform": "coinrun/CoinRunPlatforms-v0",
-    "maze": "coinrun/RandomMazes-v0",
-}
-CHECKPOINT_DIR = Path("saved_models")  # fixed, as in the original (§9.4)
-LOG_DIR = Path("runs")
-# Permanent snapshots written the first time the global step passes these (§10.7).
-SNAPSHOT_STEPS = {32_000_000: "32M", 64_000_000: "64M"}
-# Without --total-timesteps: the original's 256M on a GPU; on a CPU a budget that 2 free
-# cores finish in under an hour with the default IMPALA-CNN (168 steps/s measured) and in
-# about 6 minutes with the Nature-CNN (docs/reproducing.md §4).
-DEFAULT_TIMESTEPS_GPU = 256_000_000
-DEFAULT_TIMESTEPS_CPU = 500_000
-SOLVED_RETURN = 10.0  # a solved standard/maze level returns exactly 10 (§6, §10.8)
-LSTM_SIZE = 256  # §9.4
-RETURN_WINDOW = 100  # episodes averaged for the logged return (§10.6)
-
-# Settings that --restore-id never takes from the checkpoint: they describe this session
-# (where to write, on which hardware), not the run being resumed.
-SESSION_FIELDS = (
-    "run_id", "restore_id", "device", "track", "wandb_project_name", "wandb_entity",
-    "save_interval", "final_eval", "num_threads", "torch_threads", "progress",
+from coinrun_rl.checkpoints import (
+    LOG_DIR,
+    CheckpointError,
+    checkpoint_path,
+    claim_run_id,
+    load_checkpoint,
+    save_checkpoint,
 )
-
-
-@dataclass
-class Args:
-    """PPO on CoinRun. Defaults are the original's (game-rules.md §9-§10) unless noted."""
-
-    # ---- run bookkeeping ----
-    run_id: str = "tmp"
-    """name of checkpoint files (saved_models/sav_<run_id>_0.pt) and logs (runs/<run_id>)"""
-    restore_id: str | None = None
-    """resume exactly from saved_models/sav_<restore_id>_0.pt (model, optimiser, step, args)"""
-    save_interval: int = 10
-    """rewrite the checkpoint every this many updates (0: only at the end)"""
-    seed: int = 1
-    """seed of torch/numpy/python and of the engines' level picking (rank r adds 1000*r)"""
-    torch_deterministic: bool = True
-    """sets torch.backends.cudnn.deterministic"""
-    device: str = "auto"
-    """"auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1", ..."""
-    num_threads: int = 0
-    """engine worker threads per env batch (0: the engine's choice)"""
-    torch_threads: int = 0
-    """torch CPU threads per process (0: torch's default divided by the number of ranks).
-    On a shared, loaded machine 1 is several times faster than 2 (docs/reproducing.md)"""
-    track: bool = False
-    """also log to Weights & Biases (needs the wandb package)"""
-    wandb_project_name: str = "coinrun"
-    """the wandb project"""
-    wandb_entity: str | None = None
-    """the wandb team"""
-    progress: bool = True
-    """show a tqdm progress bar (steps/s, ETA) on rank 0"""
-    final_eval: bool = True
-    """after training, evaluate on training and test levels (train/evaluate.py) and write JSON"""
-    num_eval: int = 20
-    """final evaluation: parallel games per rank"""
-    rep: int = 1
-    """final evaluation: episodes counted per game"""
-
-    # ---- environment (§9.1) ----
-    game_type: Literal["standard", "platform", "maze"] = "standard"
-    """which game"""
-    num_envs: int = 32
-    """games per process"""
-    num_levels: int = 500
-    """training levels, 0 = unlimited. Default is the paper's benchmark (the original's was 0)"""
-    set_seed: int = -1
-    """seed that generates the training set; -1: level seeds 0..num_levels-1"""
-    high_difficulty: bool = False
-    """only maximum-difficulty training levels"""
-    paint_vel_info: int = -1
-    """1 draw velocity squares, 0 don't, -1: 1 for standard, 0 otherwise"""
-    use_data_augmentation: bool = False
-    """regulariser: the engine draws random rectangles on every training frame (§7.8)"""
-    use_black_white: bool = False
-    """grayscale single-channel observations"""
-    epsilon_greedy: float = 0.0
-    """regulariser: per step, with this probability all training games act uniformly at random"""
-    test: bool = False
-    """also run a second batch of num_envs games on unseen high-difficulty levels with the
-    current policy (no gradient) and log their curves under test/"""
-
-    # ---- network (§10.2) ----
-    architecture: Literal["impala", "nature", "impalalarge"] = "impala"
-    """the CNN"""
-    use_lstm: bool = False
-    """add a 256-unit LSTM after the CNN"""
-    dropout: float = 0.0
-    """regulariser: dropout after every conv (IMPALA variants), mask shared over the batch and
-    re-drawn after each update"""
-    use_batch_norm: bool = False
-    """regulariser: batch norm after every conv (IMPALA variants), always batch statistics"""
-
-    # ---- PPO (§10.3) ----
-    total_timesteps: int | None = None
-    """environment steps over all ranks; default 256M on a GPU, 500k on a CPU (with
-    --restore-id: the checkpoint's, unless given)"""
-    learning_rate: float = 5e-4
-    """Adam step size, annealed linearly to 0"""
-    anneal_lr: bool = True
-    """anneal the learning rate and the clip range"""
-    num_steps: int = 256
-    """rollout length per game per update"""
-    gamma: float = 0.999
-    """discount"""
-    gae_lambda: float = 0.95
-    """GAE lambda"""
-    num_minibatches: int = 8
-    """minibatches per epoch (with the LSTM: num_envs must be divisible by it)"""
-    update_epochs: int = 3
-    """passes over each rollout"""
-    norm_adv: bool = True
-    """normalise advantages within each minibatch"""
-    clip_coef: float = 0.2
-    """PPO clip range; also clips the value prediction"""
-    ent_coef: float = 0.01
-    """entropy bonus weight"""
-    vf_coef: float = 0.5
-    """value-loss weight"""
-    max_grad_norm: float = 0.5
-    """global gradient-norm clip, after averaging over ranks"""
-    adam_eps: float = 1e-5
-    """Adam epsilon"""
-    l2_weight: float = 0.0
-    """regulariser: l2_weight * sum(w^2)/2 over all weights except biases and BN offsets"""
-    target_kl: float | None = None
-    """stop the epochs of an update early when the approximate KL exceeds this"""
-
-    # ---- filled in at run time ----
-    world_size: int = 1
-    """(computed) number of torchrun processes"""
-    batch_size: int = 0
-    """(computed) global samples per update"""
-    minibatch_size: int = 0
-    """(computed) global samples per minibatch"""
-    num_iterations: int = 0
-    """(computed) number of updates"""
+from coinrun_rl.config import (
+    SESSION_FIELDS,
+    SNAPSHOT_STEPS,
+    Args,
+    UsageError,
+    describe,
+    device_from_arg,
+    finalize_args,
+)
+from coinrun_rl.distributed import all_mean, check_ranks_identical, window_stats
+from coinrun_rl.envs import finished_episodes, make_envs, obs_to_device
+from coinrun_rl.evaluation import format_result, summarize, train_test_evaluation
+from coinrun_rl.networks import Agent, LstmState, build_agent, l2_penalty
+from coinrun_rl.rollout import Games, Rollout
+from torch import nn
 
 
 # --------------------------------------------------------------------------------------
-# Environments
+# Rollout: the games, stepped as one batch or as two halves that overlap with inference
 # --------------------------------------------------------------------------------------
-def resolved_paint_vel_info(args: Args) -> bool:
-    """§9.4: -1 means on for standard, off for the others."""
-    if args.paint_vel_info == -1:
-        return args.game_type == "standard"
-    return bool(args.paint_vel_info)
+def collect_rollout(
+    args: Args,
+    agent: Agent,
+    games: Games,
+    rollout: Rollout,
+    np_rng: np.random.Generator,
+    autocast: Any,
+    progress: Any,
+    steps_per_tick: int,
+) -> float:
+    """Play `num_steps` steps of every game with the current policy into `rollout`.
+    Returns the seconds spent waiting for the engine."""
+    num_actions = int(games.envs[0].single_action_space.n)
+    rollout.initial_state = None if games.state is None else (games.state[0].clone(), games.state[1].clone())
+    env_time = 0.0
+    pending = [False] * len(games.envs)
+    for step in range(args.num_steps):
+        # One coin per step for the whole vector (§10.4 quirk); the stored action stays the
+        # policy's own sample.
+        explore = args.epsilon_greedy > 0 and np_rng.random() < args.epsilon_greedy
+        for h, (envs, sl) in enumerate(zip(games.envs, games.slices, strict=True)):
+            if pending[h]:
+                t0 = time.perf_counter()
+                games.next_obs[h], reward, term, trunc, infos = envs.step_wait()
+                env_time += time.perf_counter() - t0
+                record_step(args, games, rollout, step - 1, h, reward, term, trunc, infos)
+            x = games.upload(h, rollout.obs[step, sl])
+            rollout.dones[step, sl] = games.next_done[sl]
+            with torch.inference_mode(), autocast():
+                action, logprob, _, value, state = agent.get_action_and_value(
+                    x, games.half_state(h), games.next_done[sl]
+                )
+            games.set_half_state(h, state)
+            rollout.values[step, sl] = value.flatten().float()
+            rollout.actions[step, sl] = action
+            rollout.logprobs[step, sl] = logprob.float()
+            executed = action.cpu().numpy()
+            if explore:
+                executed = np_rng.integers(0, num_actions, size=sl.stop - sl.start)
+            t0 = time.perf_counter()
+            if len(games.envs) == 1:  # nothing to overlap with: step at once
+                games.next_obs[h], reward, term, trunc, infos = envs.step(executed)
+                env_time += time.perf_counter() - t0
+                record_step(args, games, rollout, step, h, reward, term, trunc, infos)
+            else:
+                envs.step_async(executed)
+                pending[h] = True
+                env_time += time.perf_counter() - t0
+        if progress is not None:
+            progress.update(steps_per_tick)
+    for h, envs in enumerate(games.envs):
+        if pending[h]:
+            t0 = time.perf_counter()
+            games.next_obs[h], reward, term, trunc, infos = envs.step_wait()
+            env_time += time.perf_counter() - t0
+            record_step(args, games, rollout, args.num_steps - 1, h, reward, term, trunc, infos)
+    return env_time
 
 
-def env_kwargs(args: Args, *, test: bool) -> dict[str, Any]:
-    """Engine options of a training batch, or of a test batch (§9.4: unlimited
-    high-difficulty levels, no augmentation)."""
+def record_step(
+    args: Args,
+    games: Games,
+    rollout: Rollout,
+    step: int,
+    h: int,
+    reward: np.ndarray,
+    term: np.ndarray,
+    trunc: np.ndarray,
+    infos: dict,
+) -> None:
+    sl = games.slices[h]
+    device = rollout.rewards.device
+    rollout.rewards[step, sl] = torch.as_tensor(reward, dtype=torch.float32).to(device, non_blocking=True)
+    games.next_done[sl] = torch.as_tensor(np.logical_or(term, trunc), dtype=torch.float32).to(device)
+    _, r, length, solved = finished_episodes(args, infos)
+    games.window.extend(zip(r.tolist(), length.tolist(), solved.tolist(), strict=True))
+
+
+def play_test_games(args: Args, agent: Agent, games: Games, autocast: Any) -> None:
+    """--test: the same number of steps on unseen test levels, for the test/ curves."""
+    for _ in range(args.num_steps):
+        x = obs_to_device(games.next_obs[0], games.next_done.device)
+        with torch.inference_mode(), autocast():
+            action, _, _, _, games.state = agent.get_action_and_value(x, games.state, games.next_done)
+        games.next_obs[0], _, term, trunc, infos = games.envs[0].step(action.cpu().numpy())
+        games.next_done = torch.as_tensor(
+            np.logical_or(term, trunc), device=games.next_done.device, dtype=torch.float32
+        )
+        _, r, length, solved = finished_episodes(args, infos)
+        games.window.extend(zip(r.tolist(), length.tolist(), solved.tolist(), strict=True))
+
+
+def bootstrap_value(agent: Agent, games: Games, autocast: Any, device: torch.device) -> torch.Tensor:
+    obs = torch.cat([obs_to_device(o, device) for o in games.next_obs])
+    with torch.inference_mode(), autocast():
+        return agent.get_value(obs, games.state, games.next_done).reshape(1, -1).float()
+
+
+# --------------------------------------------------------------------------------------
+# Advantages and the PPO update (§10.3)
+# --------------------------------------------------------------------------------------
+def compute_advantages(
+    args: Args, rollout: Rollout, next_value: torch.Tensor, next_done: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE; done flags cut the bootstrap."""
+    advantages = torch.zeros_like(rollout.rewards)
+    lastgaelam = torch.zeros_like(next_done)
+    for t in reversed(range(args.num_steps)):
+        if t == args.num_steps - 1:
+            nextnonterminal, nextvalues = 1.0 - next_done, next_value
+        else:
+            nextnonterminal, nextvalues = 1.0 - rollout.dones[t + 1], rollout.values[t + 1]
+        delta = rollout.rewards[t] + args.gamma * nextvalues * nextnonterminal - rollout.values[t]
+        advantages[t] = lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
+    return advantages, advantages + rollout.values
+
+
+def ppo_loss(
+    args: Args,
+    agent: Agent,
+    clip: float,
+    obs: torch.Tensor,
+    actions: torch.Tensor,
+    old_logprobs: torch.Tensor,
+    advantages: torch.Tensor,
+    returns: torch.Tensor,
+    old_values: torch.Tensor,
+    state: LstmState | None,
+    dones: torch.Tensor | None,
+    bf16: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The clipped PPO objective of one minibatch. Returns (loss, [pg, v, entropy, kl, clipfrac])."""
+    with torch.autocast(obs.device.type, dtype=torch.bfloat16, enabled=bf16):
+        _, newlogprob, entropy, newvalue, _ = agent.get_action_and_value(obs, state, dones, actions)
+    newlogprob, entropy, newvalue = newlogprob.float(), entropy.float(), newvalue.float().view(-1)
+    logratio = newlogprob - old_logprobs
+    ratio = logratio.exp()
+    if args.norm_adv:
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    pg_loss = torch.max(-advantages * ratio, -advantages * torch.clamp(ratio, 1 - clip, 1 + clip)).mean()
+    v_unclipped = (newvalue - returns) ** 2
+    v_clipped = old_values + torch.clamp(newvalue - old_values, -clip, clip)
+    v_loss = 0.5 * torch.max(v_unclipped, (v_clipped - returns) ** 2).mean()
+    entropy_loss = entropy.mean()
+    loss = pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
+    with torch.no_grad():
+        approx_kl = ((ratio - 1) - logratio).mean()
+        clipfrac = ((ratio - 1.0).abs() > clip).float().mean()
+    return loss, torch.stack([pg_loss.detach(), v_loss.detach(), entropy_loss.detach(), approx_kl, clipfrac])
+
+
+def update(
+    args: Args,
+    agent: Agent,
+    loss_fn: Any,
+    optimizer: torch.optim.Optimizer,
+    params: list[nn.Parameter],
+    rollout: Rollout,
+    advantages: torch.Tensor,
+    returns: torch.Tensor,
+    clip: float,
+    np_rng: np.random.Generator,
+    world_size: int,
+) -> dict[str, float]:
+    """`update_epochs` passes of `num_minibatches` minibatches over the rollout."""
+    obs_shape = rollout.obs.shape[2:]
+    b_obs = rollout.obs.reshape((-1,) + obs_shape)
+    b_logprobs, b_actions = rollout.logprobs.reshape(-1), rollout.actions.reshape(-1)
+    b_advantages, b_returns = advantages.reshape(-1), returns.reshape(-1)
+    b_values, b_dones = rollout.values.reshape(-1), rollout.dones.reshape(-1)
+    local_batch = args.num_envs * args.num_steps
+    local_mb = local_batch // args.num_minibatches
+    envs_per_mb = args.num_envs // args.num_minibatches
+    flat_inds = np.arange(local_batch).reshape(args.num_steps, args.num_envs)
+    totals = torch.zeros(6)
+    for _epoch in range(args.update_epochs):
+        if args.use_lstm:  # minibatches of whole games, so the LSTM replays their sequences
+            env_perm = np_rng.permutation(args.num_envs)
+        else:
+            b_inds = np_rng.permutation(local_batch)
+        for start in range(args.num_minibatches):
+            state, dones = None, None
+            if args.use_lstm:
+                assert rollout.initial_state is not None
+                mb_envs = env_perm[start * envs_per_mb : (start + 1) * envs_per_mb]
+                mb_inds = flat_inds[:, mb_envs].ravel()
+                state = (rollout.initial_state[0][:, mb_envs], rollout.initial_state[1][:, mb_envs])
+                dones = b_dones[mb_inds]
+            else:
+                mb_inds = b_inds[start * local_mb : (start + 1) * local_mb]
+            mb = torch.from_numpy(mb_inds).to(b_obs.device)
+            loss, stats = loss_fn(
+                args,
+                agent,
+                clip,
+                b_obs[mb],
+                b_actions[mb],
+                b_logprobs[mb],
+                b_advantages[mb],
+                b_returns[mb],
+                b_values[mb],
+                state,
+                dones,
+                args.bf16 == "on",
+            )
+            l2_loss = l2_penalty(agent) if args.l2_weight > 0 else torch.zeros((), device=loss.device)
+            loss = loss + args.l2_weight * l2_loss
+            optimizer.zero_grad(set_to_none=False)
+            loss.backward()
+            if world_size > 1:
+                # One flat all-reduce per minibatch: the mean gradient over ranks.
+                flat = torch.cat([p.grad.reshape(-1) for p in params])
+                dist.all_reduce(flat)
+                flat /= world_size
+                torch.nn.utils.vector_to_parameters(flat, [p.grad for p in params])
+            nn.utils.clip_grad_norm_(params, args.max_grad_norm)
+            optimizer.step()
+            stats = torch.cat([stats.float().cpu(), l2_loss.detach().float().cpu().view(1)])
+            totals += stats
+        if args.target_kl is not None:  # the last minibatch's KL decides, as in CleanRL
+            if all_mean([stats[3].item()], world_size)[0] > args.target_kl:
+                break
+    agent.resample_dropout()  # §10.2: a new mask after each update
+    n = max(1, args.num_minibatches * (_epoch + 1))
+    pg, vl, ent, kl, cf, l2 = all_mean((totals / n).tolist(), world_size)
     return {
-        "num_levels": 0 if test else args.num_levels,
-        "set_seed": args.set_seed,
-        "high_difficulty": True if test else args.high_difficulty,
-        "use_data_augmentation": False if test else args.use_data_augmentation,
-        "paint_vel_info": resolved_paint_vel_info(args),
-        "use_black_white": args.use_black_white,
+        "losses/policy_loss": pg,
+        "losses/value_loss": vl,
+        "losses/entropy": ent,
+        "losses/approx_kl": kl,
+        "losses/clipfrac": cf,
+        "losses/l2_loss": l2,
     }
 
 
-def make_envs(args: Args, num_envs: int, *, test: bool, seed: int) -> gym.vector.VectorEnv:
-    import coinrun  # noqa: F401  (registers the ids)
-
-    kwargs = env_kwargs(args, test=test)
-    if args.num_threads > 0:
-        kwargs["num_threads"] = args.num_threads
-    return gym.make_vec(GAME_IDS[args.game_type], num_envs=num_envs, seed=seed, **kwargs)
-
-
-def obs_to_device(obs: Any, device: torch.device) -> torch.Tensor:
-    """Copy the engine's read-only observation view (valid only until the next-but-one
-    step) straight to the device. It stays uint8; the network divides by 255."""
-    return torch.tensor(np.asarray(obs), device=device)
-
-
-def episode_solved(args: Args, returns: np.ndarray, prev_complete: np.ndarray) -> np.ndarray:
-    """A level counts as solved when its return is 10 in standard/maze (§10.8); Platforms
-    also pays +1 coins, so there the engine's level-complete flag decides."""
-    if args.game_type == "platform":
-        return prev_complete.astype(bool)
-    return returns >= SOLVED_RETURN
+# --------------------------------------------------------------------------------------
+# Multi-process helpers and logging
+# --------------------------------------------------------------------------------------
+def log_update(
+    writer: Any, progress: Any, scalars: dict[str, float], global_step: int, train: tuple, test: tuple | None
+) -> None:
+    ret, length, solved, count = train
+    if count:
+        scalars.update(
+            {"charts/episodic_return": ret, "charts/episodic_length": length, "charts/levels_solved": solved}
+        )
+    if test is not None and test[3]:
+        scalars.update(
+            {"test/episodic_return": test[0], "test/episodic_length": test[1], "test/levels_solved": test[2]}
+        )
+    for k, v in scalars.items():
+        writer.add_scalar(k, v, global_step)
+    if progress is not None:
+        postfix = {"ret": f"{ret:.2f}", "solved%": f"{solved:.0f}"}
+        if test is not None:
+            postfix["test%"] = f"{test[2]:.0f}"
+        progress.set_postfix(postfix, refresh=False)
+    else:
+        print(f"step {global_step:,} return {ret:.2f} solved {solved:.1f}% sps {scalars['charts/SPS']:.0f}", flush=True)
 
 
 # --------------------------------------------------------------------------------------
-# Networks (§10.2)
+# The run
 # --------------------------------------------------------------------------------------
-def layer_init(layer: nn.Module, std: float = np.sqrt(2), bias_const: float = 0.0) -> nn.Module:
-    torch.nn.init.orthogonal_(layer.weight, std)
-    torch.nn.init.constant_(layer.bias, bias_const)
-    return layer
+def speed_setup(args: Args, agent: Agent, device: torch.device) -> tuple[Any, torch.optim.Optimizer, Any]:
+    """Memory layout, optimiser, compilation and autocast: how fast, never what is computed
+    (bf16 aside, which is a flag)."""
+    if args.channels_last:
+        agent.to(memory_format=torch.channels_last)
+    try:  # one fused kernel for the whole Adam step where this torch build has it
+        optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate, eps=args.adam_eps, fused=True)
+    except (RuntimeError, TypeError):
+        optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate, eps=args.adam_eps)
+    loss_fn = ppo_loss
+    if args.compile == "on":
+        loss_fn = torch.compile(ppo_loss)
+
+    def autocast() -> Any:
+        if args.bf16 != "on":
+            return nullcontext()
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+
+    return loss_fn, optimizer, autocast
 
 
-def glorot_init(layer: nn.Module) -> nn.Module:
-    """The original's IMPALA layers use TensorFlow's default: Glorot-uniform, zero bias."""
-    torch.nn.init.xavier_uniform_(layer.weight)
-    torch.nn.init.zeros_(layer.bias)
-    return layer
+def resolve_args(args: Args, world_size: int, device: torch.device) -> tuple[Args, dict | None]:
+    """--restore-id takes the checkpoint's settings except those of this session; then the
+    defaults of the device's budget fill what is unset."""
+    ckpt: dict | None = None
+    if args.restore_id is not None:
+        ckpt, saved = load_checkpoint(args.restore_id, device)
+        session = {k: getattr(args, k) for k in SESSION_FIELDS}
+        if session["run_id"] is None:  # resuming continues the same run unless told otherwise
+            session["run_id"] = saved.run_id
+        if args.total_timesteps is not None:
+            # An explicit budget extends (or shortens) the run; the annealing follows it.
+            session["total_timesteps"] = args.total_timesteps
+        args = dataclasses.replace(saved, **session)
+        if saved.world_size != world_size:
+            raise UsageError(
+                f"checkpoint {args.restore_id!r} was trained with {saved.world_size} "
+                f"processes, this run has {world_size}; exact resume needs the same"
+            )
+    return finalize_args(args, world_size, device), ckpt
 
 
-class SharedDropout(nn.Module):
-    """Dropout whose mask has the shape of one feature map and is shared by every sample in
-    the batch. The mask is a buffer, re-drawn only by `resample()` (after each PPO update),
-    so acting and all minibatches of one update see the same mask. Not checkpointed."""
-
-    def __init__(self, p: float, shape: tuple[int, int, int]):
-        super().__init__()
-        self.p = p
-        self.register_buffer("mask", torch.ones(shape), persistent=False)
-        self.resample()
-
-    @torch.no_grad()
-    def resample(self) -> None:
-        keep = (torch.rand(self.mask.shape, device=self.mask.device) > self.p).float()
-        self.mask.copy_(keep / (1.0 - self.p))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.mask
-
-
-class ConvLayer(nn.Module):
-    """IMPALA conv: 3x3 same conv, then dropout, then batch norm (the original's order)."""
-
-    def __init__(self, in_ch: int, out_ch: int, hw: int, dropout: float, batch_norm: bool):
-        super().__init__()
-        self.conv = glorot_init(nn.Conv2d(in_ch, out_ch, 3, padding=1))
-        self.drop = SharedDropout(dropout, (out_ch, hw, hw)) if dropout > 0 else nn.Identity()
-        # track_running_stats=False: always normalise with the current batch (§10.2 quirk).
-        self.norm = nn.BatchNorm2d(out_ch, track_running_stats=False) if batch_norm else nn.Identity()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(self.drop(self.conv(x)))
-
-
-class ResidualBlock(nn.Module):
-    def __init__(self, ch: int, hw: int, dropout: float, batch_norm: bool):
-        super().__init__()
-        self.conv0 = ConvLayer(ch, ch, hw, dropout, batch_norm)
-        self.conv1 = ConvLayer(ch, ch, hw, dropout, batch_norm)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv1(F.relu(self.conv0(F.relu(x))))
-
-
-class ConvSequence(nn.Module):
-    def __init__(self, in_ch: int, out_ch: int, hw: int, dropout: float, batch_norm: bool):
-        super().__init__()
-        self.conv = ConvLayer(in_ch, out_ch, hw, dropout, batch_norm)
-        self.out_hw = (hw + 1) // 2  # 3x3 max-pool, stride 2, same padding
-        self.res0 = ResidualBlock(out_ch, self.out_hw, dropout, batch_norm)
-        self.res1 = ResidualBlock(out_ch, self.out_hw, dropout, batch_norm)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.max_pool2d(self.conv(x), kernel_size=3, stride=2, padding=1)
-        return self.res1(self.res0(x))
-
-
-IMPALA_DEPTHS = {"impala": (16, 32, 32), "impalalarge": (32, 64, 64, 64, 64)}
-IMPALA_HIDDEN = 256
-NATURE_HIDDEN = 512
-
-
-def impala_cnn(obs_shape: tuple[int, ...], depths: tuple[int, ...], dropout: float,
-               batch_norm: bool) -> tuple[nn.Module, int]:
-    h, _, c = obs_shape
-    layers: list[nn.Module] = []
-    for depth in depths:
-        seq = ConvSequence(c, depth, h, dropout, batch_norm)
-        layers.append(seq)
-        c, h = depth, seq.out_hw
-    layers += [nn.Flatten(), nn.ReLU(), glorot_init(nn.Linear(c * h * h, IMPALA_HIDDEN)), nn.ReLU()]
-    return nn.Sequential(*layers), IMPALA_HIDDEN
-
-
-def nature_cnn(obs_shape: tuple[int, ...]) -> tuple[nn.Module, int]:
-    h, _, c = obs_shape
-    for k, s in ((8, 4), (4, 2), (3, 1)):  # valid padding: 64 -> 15 -> 6 -> 4
-        h = (h - k) // s + 1
-    net = nn.Sequential(
-        layer_init(nn.Conv2d(c, 32, 8, stride=4)), nn.ReLU(),
-        layer_init(nn.Conv2d(32, 64, 4, stride=2)), nn.ReLU(),
-        layer_init(nn.Conv2d(64, 64, 3, stride=1)), nn.ReLU(),
-        nn.Flatten(), layer_init(nn.Linear(64 * h * h, NATURE_HIDDEN)), nn.ReLU(),
-    )
-    return net, NATURE_HIDDEN
-
-
-LstmState = tuple[torch.Tensor, torch.Tensor]
-
-
-class Agent(nn.Module):
-    """Actor-critic. Takes uint8 NHWC observations (already on the device) and divides by
-    255 inside, so rollouts store bytes, not floats."""
-
-    def __init__(self, obs_shape: tuple[int, ...], num_actions: int, architecture: str = "impala",
-                 use_lstm: bool = False, dropout: float = 0.0, use_batch_norm: bool = False):
-        super().__init__()
-        if architecture == "nature":
-            # §10.2: dropout and batch norm are not applied to the Nature-CNN.
-            self.encoder, hidden = nature_cnn(obs_shape)
-        else:
-            self.encoder, hidden = impala_cnn(obs_shape, IMPALA_DEPTHS[architecture], dropout,
-                                              use_batch_norm)
-        self.lstm: nn.LSTM | None = None
-        if use_lstm:
-            self.lstm = nn.LSTM(hidden, LSTM_SIZE)
-            for name, param in self.lstm.named_parameters():
-                if "bias" in name:
-                    nn.init.constant_(param, 0)
-                elif "weight" in name:
-                    nn.init.orthogonal_(param, 1.0)
-            hidden = LSTM_SIZE
-        self.actor = layer_init(nn.Linear(hidden, num_actions), std=1.0 if use_lstm else 0.01)
-        self.critic = layer_init(nn.Linear(hidden, 1), std=1.0)
-
-    def initial_state(self, num_envs: int, device: torch.device) -> LstmState | None:
-        if self.lstm is None:
-            return None
-        zeros = torch.zeros(self.lstm.num_layers, num_envs, self.lstm.hidden_size, device=device)
-        return (zeros, zeros.clone())
-
-    def resample_dropout(self) -> None:
-        for m in self.modules():
-            if isinstance(m, SharedDropout):
-                m.resample()
-
-    def _features(self, x: torch.Tensor, state: LstmState | None,
-                  done: torch.Tensor | None) -> tuple[torch.Tensor, LstmState | None]:
-        hidden = self.encoder(x.permute(0, 3, 1, 2).float() / 255.0)
-        if self.lstm is None:
-            return hidden, None
-        assert state is not None and done is not None
-        # x is time-major: (T * B) rows with B = the number of games in the state.
-        batch = state[0].shape[1]
-        hidden = hidden.reshape((-1, batch, self.lstm.input_size))
-        done = done.reshape((-1, batch))
-        outputs = []
-        for h, d in zip(hidden, done, strict=True):
-            keep = (1.0 - d).view(1, -1, 1)  # zero the state where a new episode starts
-            h, state = self.lstm(h.unsqueeze(0), (keep * state[0], keep * state[1]))
-            outputs.append(h)
-        return torch.flatten(torch.cat(outputs), 0, 1), state
-
-    def get_value(self, x: torch.Tensor, state: LstmState | None = None,
-                  done: torch.Tensor | None = None) -> torch.Tensor:
-        return self.critic(self._features(x, state, done)[0])
-
-    def get_action_and_value(
-        self, x: torch.Tensor, state: LstmState | None = None, done: torch.Tensor | None = None,
-        action: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, LstmState | None]:
-        hidden, state = self._features(x, state, done)
-        probs = Categorical(logits=self.actor(hidden))
-        if action is None:
-            action = probs.sample()  # sampled, in training and evaluation alike (§10.2)
-        return action, probs.log_prob(action), probs.entropy(), self.critic(hidden), state
-
-
-def build_agent(args: Args, obs_shape: tuple[int, ...], num_actions: int) -> Agent:
-    return Agent(obs_shape, num_actions, args.architecture, args.use_lstm, args.dropout,
-                 args.use_batch_norm)
-
-
-def l2_penalty(agent: nn.Module) -> torch.Tensor:
-    """Σw²/2 over every weight except biases; BN offsets are `bias` in torch (§10.3)."""
-    return sum(0.5 * (p**2).sum() for n, p in agent.named_parameters() if "bias" not in n)
-
-
-# --------------------------------------------------------------------------------------
-# Checkpoints (§10.7)
-# --------------------------------------------------------------------------------------
-def checkpoint_path(run_id: str, tag: str = "") -> Path:
-    return CHECKPOINT_DIR / f"sav_{run_id}{'_' + tag if tag else ''}_0.pt"
-
-
-def load_checkpoint(run_id_or_path: str, device: torch.device | str = "cpu") -> tuple[dict, Args]:
-    """Load `saved_models/sav_<id>_0.pt` (or an explicit .pt path); returns (ckpt, args)."""
-    path = Path(run_id_or_path)
-    if not (path.suffix == ".pt" and path.exists()):
-        path = checkpoint_path(run_id_or_path)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint {path} (looked for run id {run_id_or_path!r} "
-                                f"under {CHECKPOINT_DIR.resolve()})")
-    ckpt = torch.load(path, map_location=device, weights_only=False)
-    return ckpt, Args(**ckpt["args"])
-
-
-def device_from_arg(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def finalize_args(args: Args, world_size: int, device: torch.device) -> Args:
-    """Fill in the computed fields and validate; the message names the values."""
-    if args.total_timesteps is None:
-        args.total_timesteps = DEFAULT_TIMESTEPS_GPU if device.type == "cuda" else DEFAULT_TIMESTEPS_CPU
-    args.world_size = world_size
-    args.batch_size = world_size * args.num_envs * args.num_steps
-    if args.batch_size % args.num_minibatches:
-        raise ValueError(f"batch {args.batch_size} (= {world_size} ranks x {args.num_envs} envs x "
-                         f"{args.num_steps} steps) is not divisible by num_minibatches "
-                         f"{args.num_minibatches}")
-    if args.use_lstm and args.num_envs % args.num_minibatches:
-        raise ValueError(f"with --use-lstm, num_envs {args.num_envs} must be divisible by "
-                         f"num_minibatches {args.num_minibatches} (minibatches are whole games)")
-    if not 0.0 <= args.dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {args.dropout}")
-    if not 0.0 <= args.epsilon_greedy <= 1.0:
-        raise ValueError(f"epsilon_greedy must be in [0, 1], got {args.epsilon_greedy}")
-    args.minibatch_size = args.batch_size // args.num_minibatches
-    args.num_iterations = max(1, args.total_timesteps // args.batch_size)
-    return args
-
-
-# --------------------------------------------------------------------------------------
-# Multi-process helpers
-# --------------------------------------------------------------------------------------
-def all_mean(values: list[float], world_size: int) -> list[float]:
-    """Average a few scalars over ranks (identity when single-process)."""
-    if world_size == 1:
-        return values
-    t = torch.tensor(values, dtype=torch.float64)
-    dist.all_reduce(t)
-    return (t / world_size).tolist()
-
-
-def window_stats(window: deque, world_size: int) -> tuple[float, float, float, int]:
-    """(mean return, mean length, % solved, count) over the last episodes of every rank."""
-    arr = np.asarray(window, dtype=np.float64).reshape(-1, 3)
-    local = [arr[:, 0].sum(), arr[:, 1].sum(), arr[:, 2].sum(), float(len(arr))]
-    if world_size > 1:
-        t = torch.tensor(local, dtype=torch.float64)
-        dist.all_reduce(t)
-        local = t.tolist()
-    n = local[3]
-    if n == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    return local[0] / n, local[1] / n, 100.0 * local[2] / n, int(n)
-
-
-def record_episodes(args: Args, infos: dict, window: deque) -> None:
-    """Append (return, length, solved) of the episodes that ended this step; vectorised."""
-    mask = infos.get("_episode")
-    if mask is None or not mask.any():
-        return
-    r = infos["episode"]["r"][mask]
-    solved = episode_solved(args, r, infos["prev_level_complete"][mask])
-    window.extend(zip(r.tolist(), infos["episode"]["l"][mask].tolist(), solved.tolist(), strict=True))
-
-
-if __name__ == "__main__":
-    import tyro
-    from torch.utils.tensorboard import SummaryWriter
-
-    args = tyro.cli(Args)
-
+def main(args: Args) -> dict[str, Any]:
     # ---- processes and device ----
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -504,21 +370,15 @@ if __name__ == "__main__":
     elif device.type == "cpu" and world_size > 1:
         # Ranks share the cores: keep torch from oversubscribing them.
         torch.set_num_threads(max(1, torch.get_num_threads() // world_size))
-
-    # ---- restore (exact resume) ----
-    ckpt: dict | None = None
-    if args.restore_id is not None:
-        ckpt, saved = load_checkpoint(args.restore_id, device)
-        session = {k: getattr(args, k) for k in SESSION_FIELDS}
-        if args.total_timesteps is not None:
-            # An explicit budget extends (or shortens) the run; the annealing follows it.
-            session["total_timesteps"] = args.total_timesteps
-        args = dataclasses.replace(saved, **session)
-        if saved.world_size != world_size:
-            raise ValueError(f"checkpoint {args.restore_id!r} was trained with {saved.world_size} "
-                             f"processes, this run has {world_size}; exact resume needs the same")
-    args = finalize_args(args, world_size, device)
+    args, ckpt = resolve_args(args, world_size, device)
+    if world_size > 1 and args.run_id is not None:  # one run id for all ranks (rank 0's clock)
+        ids = [args.run_id]
+        dist.broadcast_object_list(ids, src=0)
+        args.run_id = ids[0]
     is_main = rank == 0
+    if is_main:
+        claim_run_id(args)
+    assert args.run_id is not None and args.num_envs is not None
 
     # ---- seeding ----
     random.seed(args.seed + 1000 * rank)
@@ -530,30 +390,32 @@ if __name__ == "__main__":
     # ---- logging ----
     writer = None
     if is_main:
+        from torch.utils.tensorboard import SummaryWriter
+
         if args.track:
             import wandb
 
-            wandb.init(project=args.wandb_project_name, entity=args.wandb_entity,
-                       sync_tensorboard=True, config=vars(args), name=args.run_id,
-                       save_code=True)
+            wandb.init(
+                project=args.wandb_project_name,
+                entity=args.wandb_entity,
+                sync_tensorboard=True,
+                config=vars(args),
+                name=args.run_id,
+                save_code=True,
+            )
         writer = SummaryWriter(str(LOG_DIR / args.run_id))
         table = "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
         writer.add_text("hyperparameters", f"|param|value|\n|-|-|\n{table}")
-        print(f"run {args.run_id}: {world_size} process(es) on {device}, global batch "
-              f"{args.batch_size} = {world_size} x {args.num_envs} envs x {args.num_steps} steps, "
-              f"{args.num_iterations} updates, {args.total_timesteps:,} steps")
+        print(describe(args, device), flush=True)
 
-    # ---- environments ----
-    envs = make_envs(args, args.num_envs, test=False, seed=args.seed + 1000 * rank)
-    test_envs = (make_envs(args, args.num_envs, test=True, seed=args.seed + 1000 * rank + 500)
-                 if args.test else None)
-    assert isinstance(envs.single_action_space, gym.spaces.Discrete), "only discrete actions"
-    obs_shape = envs.single_observation_space.shape
-    num_actions = int(envs.single_action_space.n)
-
-    # ---- agent and optimiser ----
+    # ---- agent, optimiser and games ----
+    probe = make_envs(args, 1, test=False, seed=0)
+    obs_shape = probe.single_observation_space.shape
+    assert isinstance(probe.single_action_space, gym.spaces.Discrete), "only discrete actions"
+    num_actions = int(probe.single_action_space.n)
+    probe.close()
     agent = build_agent(args, obs_shape, num_actions).to(device)
-    optimizer = torch.optim.Adam(agent.parameters(), lr=args.learning_rate, eps=args.adam_eps)
+    loss_fn, optimizer, autocast = speed_setup(args, agent, device)
     start_iteration, global_step = 1, 0
     curve: list[tuple[int, float]] = []
     if ckpt is not None:
@@ -565,296 +427,189 @@ if __name__ == "__main__":
         np_rng.bit_generator.state = ckpt["numpy_rng"][rank]
         agent.resample_dropout()
         if is_main:
-            print(f"resumed {args.restore_id} at update {start_iteration - 1}, step {global_step:,}")
+            print(f"resumed {args.restore_id} at update {start_iteration - 1}, step {global_step:,}", flush=True)
     else:
         torch.manual_seed(args.seed + rank)  # per-rank action sampling and dropout masks
     if world_size > 1:
         for p in agent.parameters():
             dist.broadcast(p.data, src=0)  # rank 0's parameters everywhere (§10.1)
     params = [p for p in agent.parameters() if p.requires_grad]
-
-    # ---- rollout storage (observations stay uint8 on the device) ----
-    obs = torch.zeros((args.num_steps, args.num_envs) + obs_shape, dtype=torch.uint8, device=device)
-    actions = torch.zeros((args.num_steps, args.num_envs), dtype=torch.long, device=device)
-    logprobs = torch.zeros((args.num_steps, args.num_envs), device=device)
-    rewards = torch.zeros((args.num_steps, args.num_envs), device=device)
-    dones = torch.zeros((args.num_steps, args.num_envs), device=device)
-    values = torch.zeros((args.num_steps, args.num_envs), device=device)
-
-    train_window: deque = deque(maxlen=RETURN_WINDOW)
-    test_window: deque = deque(maxlen=RETURN_WINDOW)
+    seed = args.seed + 1000 * rank
+    games = Games.start(
+        args, agent, args.num_envs, test=False, seed=seed, halves=args.async_envs == "on", device=device
+    )
+    test_games = (
+        Games.start(args, agent, args.num_envs, test=True, seed=seed + 500, halves=False, device=device)
+        if args.test
+        else None
+    )
+    rollout = Rollout.allocate(args.num_steps, args.num_envs, obs_shape, device)
 
     def save(tag: str = "") -> None:
-        if not is_main:
-            return
+        # Every rank takes part in the gather of the numpy RNG states.
         numpy_states = [np_rng.bit_generator.state]
         if world_size > 1:
-            numpy_states = [None] * world_size
+            numpy_states = [None] * world_size if is_main else None
             dist.gather_object(np_rng.bit_generator.state, numpy_states, dst=0)
-        CHECKPOINT_DIR.mkdir(parents=True, exist_ok=True)
-        path = checkpoint_path(args.run_id, tag)
-        tmp = path.with_suffix(".tmp")
-        torch.save({"args": dataclasses.asdict(args), "model": agent.state_dict(),
-                    "optimizer": optimizer.state_dict(), "iteration": iteration,
-                    "global_step": global_step, "curve": curve,
-                    "torch_rng": torch.get_rng_state(), "numpy_rng": numpy_states}, tmp)
-        os.replace(tmp, path)  # never leave a half-written checkpoint
-
-    def maybe_save(tag: str = "") -> None:
-        # Every rank takes part in the gather of the numpy RNG states.
-        if world_size > 1 and not is_main:
-            dist.gather_object(np_rng.bit_generator.state, None, dst=0)
-            return
-        save(tag)
-
-    next_obs_np, _ = envs.reset(seed=args.seed + 1000 * rank)
-    next_obs = obs_to_device(next_obs_np, device)
-    next_done = torch.zeros(args.num_envs, device=device)
-    next_state = agent.initial_state(args.num_envs, device)
-    if test_envs is not None:
-        test_obs_np, _ = test_envs.reset(seed=args.seed + 1000 * rank + 500)
-        test_obs = obs_to_device(test_obs_np, device)
-        test_done = torch.zeros(args.num_envs, device=device)
-        test_state = agent.initial_state(args.num_envs, device)
+        if is_main:
+            save_checkpoint(
+                checkpoint_path(args.run_id, tag),
+                {
+                    "args": dataclasses.asdict(args),
+                    "model": agent.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "iteration": iteration,
+                    "global_step": global_step,
+                    "curve": curve,
+                    "torch_rng": torch.get_rng_state(),
+                    "numpy_rng": numpy_states,
+                },
+            )
 
     progress = None
     if is_main and args.progress:
         from tqdm import tqdm
 
-        progress = tqdm(total=args.num_iterations * args.batch_size, initial=global_step,
-                        unit="step", unit_scale=True, dynamic_ncols=True, smoothing=0.1)
+        progress = tqdm(
+            total=args.num_iterations * args.batch_size,
+            initial=global_step,
+            unit="step",
+            unit_scale=True,
+            dynamic_ncols=True,
+            smoothing=0.05,
+        )
 
-    start_time = time.time()
-    steps_at_start = global_step
+    # ---- training loop ----
+    start_time, steps_at_start = time.time(), global_step
     iteration = start_iteration - 1
     for iteration in range(start_iteration, args.num_iterations + 1):
-        # ---- annealing (§10.3) ----
         frac = 1.0 - (iteration - 1.0) / args.num_iterations if args.anneal_lr else 1.0
         optimizer.param_groups[0]["lr"] = frac * args.learning_rate
         clip = frac * args.clip_coef
-        initial_state = None if next_state is None else (next_state[0].clone(), next_state[1].clone())
 
-        # ---- rollout ----
-        env_time = 0.0
-        for step in range(args.num_steps):
-            global_step += args.num_envs * world_size
-            obs[step] = next_obs
-            dones[step] = next_done
-            with torch.no_grad():
-                action, logprob, _, value, next_state = agent.get_action_and_value(
-                    next_obs, next_state, next_done)
-                values[step] = value.flatten()
-            actions[step] = action
-            logprobs[step] = logprob
-            executed = action.cpu().numpy()
-            if args.epsilon_greedy > 0 and np_rng.random() < args.epsilon_greedy:
-                # §10.4 quirk: one coin for the whole vector; the stored action stays the
-                # policy's own sample.
-                executed = np_rng.integers(0, num_actions, size=args.num_envs)
-            t0 = time.perf_counter()
-            next_obs_np, reward, term, trunc, infos = envs.step(executed)
-            env_time += time.perf_counter() - t0
-            next_obs = obs_to_device(next_obs_np, device)
-            next_done = torch.as_tensor(np.logical_or(term, trunc), device=device, dtype=torch.float32)
-            rewards[step] = torch.tensor(reward, device=device, dtype=torch.float32)
-            record_episodes(args, infos, train_window)
+        env_time = collect_rollout(args, agent, games, rollout, np_rng, autocast, progress, args.num_envs * world_size)
+        global_step += args.batch_size
+        if test_games is not None:
+            play_test_games(args, agent, test_games, autocast)
+        next_value = bootstrap_value(agent, games, autocast, device)
+        advantages, returns = compute_advantages(args, rollout, next_value, games.next_done)
 
-            if test_envs is not None:
-                with torch.no_grad():
-                    t_action, _, _, _, test_state = agent.get_action_and_value(
-                        test_obs, test_state, test_done)
-                t0 = time.perf_counter()
-                test_obs_np, _, t_term, t_trunc, t_infos = test_envs.step(t_action.cpu().numpy())
-                env_time += time.perf_counter() - t0
-                test_obs = obs_to_device(test_obs_np, device)
-                test_done = torch.as_tensor(np.logical_or(t_term, t_trunc), device=device,
-                                            dtype=torch.float32)
-                record_episodes(args, t_infos, test_window)
-
-        # ---- GAE: done flags cut the bootstrap ----
-        with torch.no_grad():
-            next_value = agent.get_value(next_obs, next_state, next_done).reshape(1, -1)
-            advantages = torch.zeros_like(rewards)
-            lastgaelam = 0
-            for t in reversed(range(args.num_steps)):
-                if t == args.num_steps - 1:
-                    nextnonterminal = 1.0 - next_done
-                    nextvalues = next_value
-                else:
-                    nextnonterminal = 1.0 - dones[t + 1]
-                    nextvalues = values[t + 1]
-                delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
-                advantages[t] = lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
-            returns = advantages + values
-
-        # ---- flatten (time-major, so LSTM minibatches can take whole games) ----
-        b_obs = obs.reshape((-1,) + obs_shape)
-        b_logprobs = logprobs.reshape(-1)
-        b_actions = actions.reshape(-1)
-        b_advantages = advantages.reshape(-1)
-        b_returns = returns.reshape(-1)
-        b_values = values.reshape(-1)
-        b_dones = dones.reshape(-1)
-
-        # ---- optimise policy and value ----
         t_learn = time.perf_counter()
-        local_batch = args.num_envs * args.num_steps
-        local_mb = local_batch // args.num_minibatches
-        envs_per_mb = args.num_envs // args.num_minibatches
-        flat_inds = np.arange(local_batch).reshape(args.num_steps, args.num_envs)
-        clipfracs, stats = [], np.zeros(6)
-        approx_kl = torch.zeros(())
-        stop_early = False
-        for _epoch in range(args.update_epochs):
-            if args.use_lstm:
-                env_perm = np_rng.permutation(args.num_envs)
-            else:
-                b_inds = np_rng.permutation(local_batch)
-            for start in range(args.num_minibatches):
-                if args.use_lstm:
-                    mb_envs = env_perm[start * envs_per_mb:(start + 1) * envs_per_mb]
-                    mb_inds = flat_inds[:, mb_envs].ravel()
-                    mb_state = (initial_state[0][:, mb_envs], initial_state[1][:, mb_envs])
-                    _, newlogprob, entropy, newvalue, _ = agent.get_action_and_value(
-                        b_obs[mb_inds], mb_state, b_dones[mb_inds], b_actions[mb_inds])
-                else:
-                    mb_inds = b_inds[start * local_mb:(start + 1) * local_mb]
-                    _, newlogprob, entropy, newvalue, _ = agent.get_action_and_value(
-                        b_obs[mb_inds], action=b_actions[mb_inds])
-                logratio = newlogprob - b_logprobs[mb_inds]
-                ratio = logratio.exp()
-                with torch.no_grad():
-                    approx_kl = ((ratio - 1) - logratio).mean()
-                    clipfracs.append(((ratio - 1.0).abs() > clip).float().mean().item())
-
-                mb_adv = b_advantages[mb_inds]
-                if args.norm_adv:
-                    mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
-                pg_loss = torch.max(-mb_adv * ratio,
-                                    -mb_adv * torch.clamp(ratio, 1 - clip, 1 + clip)).mean()
-
-                newvalue = newvalue.view(-1)
-                v_unclipped = (newvalue - b_returns[mb_inds]) ** 2
-                v_clipped = b_values[mb_inds] + torch.clamp(newvalue - b_values[mb_inds], -clip, clip)
-                v_loss = 0.5 * torch.max(v_unclipped, (v_clipped - b_returns[mb_inds]) ** 2).mean()
-                entropy_loss = entropy.mean()
-                l2_loss = l2_penalty(agent) if args.l2_weight > 0 else torch.zeros((), device=device)
-                loss = (pg_loss - args.ent_coef * entropy_loss + v_loss * args.vf_coef
-                        + args.l2_weight * l2_loss)
-
-                optimizer.zero_grad(set_to_none=False)
-                loss.backward()
-                if world_size > 1:
-                    # One flat all-reduce per minibatch: the mean gradient over ranks.
-                    flat = torch.cat([p.grad.reshape(-1) for p in params])
-                    dist.all_reduce(flat)
-                    flat /= world_size
-                    torch.nn.utils.vector_to_parameters(flat, [p.grad for p in params])
-                nn.utils.clip_grad_norm_(params, args.max_grad_norm)
-                optimizer.step()
-                stats += np.array([pg_loss.item(), v_loss.item(), entropy_loss.item(),
-                                   approx_kl.item(), l2_loss.item(), 1.0])
-            if args.target_kl is not None:
-                kl = all_mean([approx_kl.item()], world_size)[0]
-                stop_early = kl > args.target_kl
-                if stop_early:
-                    break
-        agent.resample_dropout()  # §10.2: a new mask after each update
+        scalars = update(
+            args, agent, loss_fn, optimizer, params, rollout, advantages, returns, clip, np_rng, world_size
+        )
         learn_time = time.perf_counter() - t_learn
 
-        # ---- logging (§10.6) ----
-        pg, vl, ent, kl, l2, n = stats
-        pg, vl, ent, kl, l2, cf = all_mean(
-            [pg / n, vl / n, ent / n, kl / n, l2 / n, float(np.mean(clipfracs))], world_size)
-        ret, length, solved, count = window_stats(train_window, world_size)
-        if test_envs is not None:
-            t_ret, t_len, t_solved, t_count = window_stats(test_window, world_size)
-        elapsed = time.time() - start_time
-        sps = (global_step - steps_at_start) / max(elapsed, 1e-9)
-        if count:
-            curve.append((global_step, ret))
+        train_stats = window_stats(games.window, world_size)
+        test_stats = window_stats(test_games.window, world_size) if test_games is not None else None
+        if train_stats[3]:
+            curve.append((global_step, train_stats[0]))
         if is_main:
-            assert writer is not None
-            scalars = {
-                "charts/learning_rate": optimizer.param_groups[0]["lr"], "charts/clip_range": clip,
-                "losses/policy_loss": pg, "losses/value_loss": vl, "losses/entropy": ent,
-                "losses/approx_kl": kl, "losses/clipfrac": cf, "losses/l2_loss": l2,
-                "charts/SPS": sps, "perf/env_time_fraction": env_time / max(env_time + learn_time, 1e-9),
-            }
-            if count:
-                scalars.update({"charts/episodic_return": ret, "charts/episodic_length": length,
-                                "charts/levels_solved": solved})
-            if test_envs is not None and t_count:
-                scalars.update({"test/episodic_return": t_ret, "test/episodic_length": t_len,
-                                "test/levels_solved": t_solved})
-            for k, v in scalars.items():
-                writer.add_scalar(k, v, global_step)
-            if progress is not None:
-                progress.update(global_step - progress.n)
-                postfix = {"ret": f"{ret:.2f}", "solved%": f"{solved:.0f}"}
-                if test_envs is not None:
-                    postfix["test%"] = f"{t_solved:.0f}"
-                progress.set_postfix(postfix, refresh=False)
-            else:
-                print(f"update {iteration}/{args.num_iterations} step {global_step:,} "
-                      f"return {ret:.2f} solved {solved:.1f}% sps {sps:.0f}", flush=True)
+            elapsed = time.time() - start_time
+            scalars.update(
+                {
+                    "charts/learning_rate": optimizer.param_groups[0]["lr"],
+                    "charts/clip_range": clip,
+                    "charts/SPS": (global_step - steps_at_start) / max(elapsed, 1e-9),
+                    "perf/env_time_fraction": env_time / max(env_time + learn_time, 1e-9),
+                    "perf/learn_seconds": learn_time,
+                }
+            )
+            log_update(writer, progress, scalars, global_step, train_stats, test_stats)
         if args.save_interval > 0 and iteration % args.save_interval == 0:
-            maybe_save()
+            save()
         for threshold, tag in SNAPSHOT_STEPS.items():
             if global_step - args.batch_size < threshold <= global_step:
-                maybe_save(tag)
+                save(tag)
 
-    maybe_save()
+    save()
     if progress is not None:
         progress.close()
-    if world_size > 1:
-        # Invariant of the gradient all-reduce: every rank holds the same parameters.
-        with torch.no_grad():
-            checksum = torch.stack([p.double().sum() for p in params]).sum()
-        spread = torch.stack([checksum, -checksum]).cpu()
-        dist.all_reduce(spread, op=dist.ReduceOp.MAX)
-        if spread[0].item() != -spread[1].item():
-            raise RuntimeError(f"rank parameters diverged: checksums span "
-                               f"{-spread[1].item()} .. {spread[0].item()}")
-        if is_main:
-            print(f"parameters identical on all {world_size} ranks (checksum {checksum.item():.6f})")
-    envs.close()
-    if test_envs is not None:
-        test_envs.close()
+    check_ranks_identical(params, world_size, is_main)
+    games.close()
+    if test_games is not None:
+        test_games.close()
     if is_main:
         elapsed = time.time() - start_time
-        print(f"trained {global_step - steps_at_start:,} steps in {elapsed:.0f} s "
-              f"({(global_step - steps_at_start) / max(elapsed, 1e-9):.0f} steps/s); "
-              f"checkpoint {checkpoint_path(args.run_id)}")
-
-    # ---- final train/test evaluation (train/evaluate.py) ----
+        print(
+            f"trained {global_step - steps_at_start:,} steps in {elapsed:.0f} s "
+            f"({(global_step - steps_at_start) / max(elapsed, 1e-9):.0f} steps/s); "
+            f"checkpoint {checkpoint_path(args.run_id)}",
+            flush=True,
+        )
+    results: dict[str, Any] = {}
     if args.final_eval and args.num_eval > 0:
-        from evaluate import evaluate_policy, format_result, summarize
-
-        results = {}
-        for mode in ("train", "test"):
-            res = evaluate_policy(agent, args, test=(mode == "test"), num_eval=args.num_eval,
-                                  rep=args.rep, device=device, seed=args.seed + 7919 + 1000 * rank)
-            if world_size > 1:
-                # P x N x K episodes in all, as the original's MPI evaluation (§10.8).
-                gathered: list[Any] = [None] * world_size
-                dist.all_gather_object(gathered, res["episodes_detail"])
-                res.update(summarize(*(np.concatenate([g[k] for g in gathered])
-                                       for k in ("returns", "lengths", "solved"))))
-            results[mode] = res
-            if is_main:
-                print(format_result(mode, res), flush=True)
-                assert writer is not None
-                writer.add_scalar(f"eval/{mode}_levels_solved", res["percent_solved"], global_step)
-                writer.add_scalar(f"eval/{mode}_mean_return", res["mean_return"], global_step)
-        if is_main:
-            out = LOG_DIR / args.run_id / "final_eval.json"
-            out.write_text(json.dumps({"run_id": args.run_id, "global_step": global_step,
-                                       "args": dataclasses.asdict(args), **results},
-                                      indent=2))
-            print(f"wrote {out}")
-
+        results = final_evaluation(args, agent, device, rank, world_size, is_main, writer, global_step)
     if writer is not None:
         writer.close()
     if world_size > 1:
         dist.destroy_process_group()
+    return results
+
+
+def final_evaluation(
+    args: Args,
+    agent: Agent,
+    device: torch.device,
+    rank: int,
+    world_size: int,
+    is_main: bool,
+    writer: Any,
+    global_step: int,
+) -> dict[str, Any]:
+    """Train and test % solved with 95% intervals (§10.8), next to a random agent's on the
+    same levels; pooled over ranks; written to runs/<run_id>/final_eval.json."""
+    agent.eval()
+    results: dict[str, Any] = {}
+    seed = args.seed + 7919 + 1000 * rank
+    players: list[tuple[str, Agent | None]] = [("agent", agent)]
+    if args.random_baseline:
+        players.append(("random", None))
+    for who, player in players:
+        res = train_test_evaluation(
+            player,
+            args,
+            num_eval=args.num_eval,
+            rep=args.rep,
+            device=device,
+            seed=seed,
+            show_progress=is_main and args.progress,
+        )
+        for mode in ("train", "test"):
+            if world_size > 1:
+                # P x N x K episodes in all, as the original's MPI evaluation (§10.8).
+                gathered: list[Any] = [None] * world_size
+                dist.all_gather_object(gathered, res[mode]["episodes_detail"])
+                res[mode].update(
+                    summarize(*(np.concatenate([g[k] for g in gathered]) for k in ("returns", "lengths", "solved")))
+                )
+            if is_main:
+                print(format_result(f"{mode}, {who}", res[mode]), flush=True)
+                writer.add_scalar(
+                    f"eval/{mode}_levels_solved{'' if who == 'agent' else '_random'}",
+                    res[mode]["percent_solved"],
+                    global_step,
+                )
+        if who == "agent":
+            results.update(res)
+        else:
+            results["random"] = res
+    if is_main:
+        out = LOG_DIR / args.run_id / "final_eval.json"
+        out.write_text(
+            json.dumps(
+                {"run_id": args.run_id, "global_step": global_step, "args": dataclasses.asdict(args), **results},
+                indent=2,
+            )
+        )
+        print(f"wrote {out}", flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    import tyro
+
+    try:
+        main(tyro.cli(Args))
+    except (CheckpointError, UsageError) as e:
+        sys.exit(f"ppo.py: {e}")

@@ -27,8 +27,7 @@ TINY = ["--num-envs", "4", "--num-steps", "16", "--num-minibatches", "2", "--upd
         "--num-eval", "2", "--rep", "1", "--no-progress", "--num-levels", "50"]
 
 sys.path.insert(0, str(REPO / "train"))
-import evaluate  # noqa: E402  (after the sys.path insert)
-import ppo  # noqa: E402
+from coinrun_rl import checkpoints, config, evaluation, networks  # noqa: E402  (after the sys.path insert)
 
 
 def _env() -> dict[str, str]:
@@ -61,7 +60,7 @@ def check_eval_block(res: dict, episodes: int) -> None:
 
 
 def ppo_max_len() -> int:
-    return evaluate.MAX_EPISODE_STEPS
+    return evaluation.MAX_EPISODE_STEPS
 
 
 # --------------------------------------------------------------------------------------
@@ -183,7 +182,7 @@ def batch(n: int, seed: int = 0) -> torch.Tensor:
 
 @pytest.mark.parametrize("arch,features", [("impala", 2048), ("impalalarge", 256), ("nature", 1024)])
 def test_architecture_shapes(arch: str, features: int) -> None:
-    agent = ppo.Agent(OBS, 7, arch)
+    agent = networks.Agent(OBS, 7, arch)
     dense = [m for m in agent.encoder.modules() if isinstance(m, torch.nn.Linear)]
     assert dense[0].in_features == features  # docs/rules.md §10.2 spatial sizes
     action, logprob, entropy, value, _ = agent.get_action_and_value(batch(5))
@@ -194,12 +193,12 @@ def test_architecture_shapes(arch: str, features: int) -> None:
 
 def test_dropout_mask_shared_over_batch_and_redrawn_only_on_resample() -> None:
     torch.manual_seed(0)
-    agent = ppo.Agent(OBS, 7, "impala", dropout=0.5)
+    agent = networks.Agent(OBS, 7, "impala", dropout=0.5)
     x = batch(1).repeat(3, 1, 1, 1)
     v1 = agent.get_value(x)
     assert torch.equal(v1[0], v1[1]) and torch.equal(v1[1], v1[2])  # same mask for every sample
     assert torch.equal(agent.get_value(x), v1)  # unchanged until resampled
-    masks = [m.mask.clone() for m in agent.modules() if isinstance(m, ppo.SharedDropout)]
+    masks = [m.mask.clone() for m in agent.modules() if isinstance(m, networks.SharedDropout)]
     assert len(masks) == 3 * 5  # after every conv of the 3 stacks
     kept = torch.cat([m.flatten() for m in masks])
     assert set(kept.unique().tolist()) <= {0.0, 2.0}  # kept values scaled by 1/(1-p)
@@ -211,7 +210,7 @@ def test_dropout_mask_shared_over_batch_and_redrawn_only_on_resample() -> None:
 
 def test_batch_norm_always_uses_batch_statistics() -> None:
     torch.manual_seed(0)
-    agent = ppo.Agent(OBS, 7, "impala", use_batch_norm=True).eval()
+    agent = networks.Agent(OBS, 7, "impala", use_batch_norm=True).eval()
     x = batch(4)
     alone = agent.get_value(x[:2])
     with_others = agent.get_value(x)[:2]
@@ -221,19 +220,19 @@ def test_batch_norm_always_uses_batch_statistics() -> None:
 
 
 def test_l2_penalty_skips_biases() -> None:
-    agent = ppo.Agent(OBS, 7, "nature")
+    agent = networks.Agent(OBS, 7, "nature")
     with torch.no_grad():
         for name, p in agent.named_parameters():
             p.fill_(0.0 if "weight" in name else 3.0)
-    assert ppo.l2_penalty(agent).item() == 0.0
+    assert networks.l2_penalty(agent).item() == 0.0
     with torch.no_grad():
         agent.critic.weight.fill_(2.0)
-    assert ppo.l2_penalty(agent).item() == pytest.approx(0.5 * 4.0 * agent.critic.weight.numel())
+    assert networks.l2_penalty(agent).item() == pytest.approx(0.5 * 4.0 * agent.critic.weight.numel())
 
 
 def test_lstm_state_resets_on_done() -> None:
     torch.manual_seed(0)
-    agent = ppo.Agent(OBS, 7, "nature", use_lstm=True)
+    agent = networks.Agent(OBS, 7, "nature", use_lstm=True)
     x = batch(2)
     state = agent.initial_state(2, torch.device("cpu"))
     _, _, _, v0, state = agent.get_action_and_value(x, state, torch.zeros(2))
@@ -243,24 +242,66 @@ def test_lstm_state_resets_on_done() -> None:
 
 
 def test_wilson_interval_and_summary() -> None:
-    assert evaluate.wilson_interval(0, 10)[0] == 0.0 and evaluate.wilson_interval(10, 10)[1] == 1.0
-    lo, hi = evaluate.wilson_interval(5, 10)
+    assert evaluation.wilson_interval(0, 10)[0] == 0.0 and evaluation.wilson_interval(10, 10)[1] == 1.0
+    lo, hi = evaluation.wilson_interval(5, 10)
     assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
-    s = evaluate.summarize(np.array([10.0, 0.0, 10.0, 10.0]), np.array([50, 1002, 70, 90]),
+    s = evaluation.summarize(np.array([10.0, 0.0, 10.0, 10.0]), np.array([50, 1002, 70, 90]),
                            np.array([True, False, True, True]))
     assert s["percent_solved"] == 75.0 and s["mean_return"] == 7.5 and s["mean_length"] == 303.0
     assert s["episodes"] == 4
 
 
 def test_bad_settings_are_clear_errors() -> None:
-    with pytest.raises(ValueError, match="num_minibatches 3"):
-        ppo.finalize_args(ppo.Args(num_envs=4, num_steps=16, num_minibatches=3), 1,
-                          torch.device("cpu"))
-    with pytest.raises(ValueError, match="num_envs 6 must be divisible"):
-        ppo.finalize_args(ppo.Args(num_envs=6, num_steps=16, num_minibatches=4, use_lstm=True), 1,
-                          torch.device("cpu"))
-    with pytest.raises(FileNotFoundError, match="no checkpoint"):
-        ppo.load_checkpoint("no-such-run-anywhere")
-    args = ppo.finalize_args(ppo.Args(), 2, torch.device("cpu"))
+    cpu = torch.device("cpu")
+    with pytest.raises(config.UsageError, match="num_minibatches 3"):
+        config.finalize_args(config.Args(num_envs=4, num_steps=16, num_minibatches=3), 1, cpu)
+    with pytest.raises(config.UsageError, match="num_envs 6 must be divisible"):
+        config.finalize_args(config.Args(num_envs=6, num_steps=16, num_minibatches=4, use_lstm=True), 1, cpu)
+    with pytest.raises(checkpoints.CheckpointError, match="no checkpoint"):
+        checkpoints.load_checkpoint("no-such-run-anywhere")
+    args = config.finalize_args(config.Args(), 2, cpu)
     assert (args.batch_size, args.minibatch_size) == (2 * 32 * 256, 2 * 32 * 256 // 8)
-    assert args.total_timesteps == ppo.DEFAULT_TIMESTEPS_CPU
+    # Without a GPU the 20-minute CPU recipe fills what the command line left unset.
+    assert (args.total_timesteps, args.architecture, args.num_levels) == (
+        config.CPU_BUDGET.total_timesteps, config.CPU_BUDGET.architecture, config.CPU_BUDGET.num_levels)
+    assert args.run_id is not None and args.run_id.startswith("standard__nature__1__")
+    assert (args.compile, args.bf16, args.async_envs) == ("off", "off", "off")  # CUDA-only defaults
+    gpu = config.finalize_args(config.Args(), 1, torch.device("cuda"))
+    assert (gpu.total_timesteps, gpu.architecture, gpu.num_levels) == (256_000_000, "impala", 500)
+    assert (gpu.compile, gpu.bf16, gpu.async_envs) == ("on", "on", "on")
+
+
+@needs_engine
+def test_runs_are_never_overwritten_silently(tmp_path: Path) -> None:
+    base = [sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "64",
+            "--no-final-eval"]
+    run([*base, "--run-id", "mine"], tmp_path)
+    before = (tmp_path / "saved_models" / "sav_mine_0.pt").read_bytes()
+    proc = subprocess.run([*base, "--run-id", "mine"], cwd=tmp_path, env=_env(), capture_output=True,
+                          text=True, timeout=RUN_TIMEOUT_S)
+    assert proc.returncode != 0 and "run id 'mine' exists already" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "saved_models" / "sav_mine_0.pt").read_bytes() == before
+    run([*base, "--run-id", "mine", "--overwrite"], tmp_path)
+    # Two runs without --run-id get distinct ids (game__architecture__seed__time).
+    ids = {line.split()[1].rstrip(":") for line in run(base, tmp_path).splitlines() if line.startswith("run ")}
+    assert len(ids) == 1 and next(iter(ids)).startswith("standard__nature__1__")
+    # A missing checkpoint is one line that names the file.
+    proc = subprocess.run([sys.executable, PPO, "--restore-id", "nope"], cwd=tmp_path, env=_env(),
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "sav_nope_0.pt" in proc.stderr
+
+
+@needs_engine
+def test_double_buffered_rollout(tmp_path: Path) -> None:
+    """--async-envs: two halves, each stepped while the network acts on the other; every
+    step of every game is still recorded once (64 steps = 1 update of 4 games x 16)."""
+    out = run([sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "128",
+               "--async-envs", "on", "--run-id", "halves", "--use-lstm", "--num-minibatches", "2"], tmp_path)
+    assert "async_envs" in out
+    ckpt = torch.load(tmp_path / "saved_models" / "sav_halves_0.pt", weights_only=False)
+    assert ckpt["global_step"] == 128 and ckpt["args"]["async_envs"] == "on"
+    final = json.loads((tmp_path / "runs" / "halves" / "final_eval.json").read_text())
+    check_eval_block(final["train"], 2)
+    check_eval_block(final["random"]["test"], 2)
