@@ -17,7 +17,7 @@
 #include "core/env_pool.h"
 #include "core/game_registry.h"
 #include "core/level_sampler.h"
-#include "core/rng.h"
+#include "base/rng.h"
 
 using namespace coinrun;
 using Clock = std::chrono::steady_clock;

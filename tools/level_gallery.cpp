@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/game_registry.h"
-#include "core/rng.h"
+#include "base/rng.h"
 #include "render/backgrounds.h"
 #include "render/canvas.h"
 #include "render/overlays.h"

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "game_state.h"
-#include "rng.h"
+#include "base/game_state.h"
+#include "base/rng.h"
 
 namespace coinrun {
 

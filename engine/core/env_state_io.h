@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "env_state.h"
-#include "game_state.h"
+#include "base/game_state.h"
 
 namespace coinrun::state_io {
 

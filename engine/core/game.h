@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "game_state.h"
-#include "../render/frame.h"
-#include "../render/scene_style.h"
+#include "base/frame.h"
+#include "base/game_state.h"
+#include "base/scene_style.h"
 
 namespace coinrun {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "rng.h"
+#include "base/rng.h"
 
 namespace coinrun {
 

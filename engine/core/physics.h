@@ -2,7 +2,7 @@
 // Shared platformer mechanics of CoinRun and CoinRun-Platforms (docs/rules.md §5.3-§5.8), as
 // free functions over GameState that a game calls from its step. Bit-exact with the original
 // (float state, the original's float/double expression types; see docs/fidelity.md).
-#include "game_state.h"
+#include "base/game_state.h"
 
 namespace coinrun {
 

@@ -2,8 +2,8 @@
 // Pure RandomMazes layout (docs/rules.md §4.5): randomised Kruskal carving on an odd-sized
 // grid, drawn from a caller-owned Rng so that the level's later draws (the cosmetics of §4.7)
 // continue the same sequence. Knows nothing about agents, rewards or drawing.
-#include "../core/rng.h"
-#include "../core/tile_grid.h"
+#include "base/rng.h"
+#include "base/tile_grid.h"
 
 namespace coinrun {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Generation pieces shared by CoinRun and CoinRun-Platforms (docs/rules.md §4.2, §4.6, §4.7).
-#include "../core/game_state.h"
-#include "../core/rng.h"
+#include "base/game_state.h"
+#include "base/rng.h"
 
 namespace coinrun {
 

@@ -6,7 +6,7 @@
 // zoom 5, i.e. centred on pixel (31, 33) as in the original.
 #include <cmath>
 
-#include "frame.h"
+#include "base/frame.h"
 
 namespace coinrun {
 

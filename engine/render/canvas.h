@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "frame.h"
+#include "base/frame.h"
 
 namespace coinrun {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Frame overlays drawn after the scene (docs/rules.md §7.3 steps 5-6).
-#include "../core/rng.h"
-#include "frame.h"
+#include "base/rng.h"
+#include "base/frame.h"
 
 namespace coinrun {
 

@@ -1,9 +1,9 @@
 #pragma once
 // Scene drawing shared by the games (docs/rules.md §7.2-§7.7, §7.10): everything but the
 // overlays. Games call these from Game::draw.
-#include "../core/game_state.h"
-#include "frame.h"
-#include "scene_style.h"
+#include "base/frame.h"
+#include "base/game_state.h"
+#include "base/scene_style.h"
 
 namespace coinrun {
 

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "../core/game_state.h"
-#include "../core/tile_grid.h"
+#include "base/game_state.h"
+#include "base/tile_grid.h"
 #include "backgrounds.h"
 
 namespace coinrun {

@@ -4,7 +4,7 @@
 
 #include "test_helpers.h"
 #include "core/env_pool.h"
-#include "core/rng.h"
+#include "base/rng.h"
 #include "core/thread_pool.h"
 
 namespace coinrun {

@@ -13,9 +13,9 @@
 
 #include "core/batch_view.h"
 #include "core/game.h"
-#include "core/game_state.h"
+#include "base/game_state.h"
 #include "core/options.h"
-#include "core/tile_grid.h"
+#include "base/tile_grid.h"
 
 namespace coinrun::testing {
 
