@@ -17,6 +17,8 @@ struct BatchView {
   uint8_t* prev_level_complete = nullptr;   // on a done step: was the finished level solved
   float* episode_return = nullptr;          // on a done step: return of the finished episode
   int32_t* episode_length = nullptr;        // on a done step: its length, done step included
+  // Optional, [N][64][64][C]: on a SAME_STEP done step, the finished episode's last frame.
+  uint8_t* final_obs = nullptr;
 };
 
 }  // namespace coinrun

@@ -46,7 +46,7 @@ void Env::start_episode(std::optional<uint32_t> level_seed) {
   episode_length_ = 0;
 }
 
-StepResult Env::step(int action) {
+StepResult Env::step(int action, uint8_t* final_obs) {
   StepResult r;
   if (awaiting_reset_) {
     // NEXT_STEP autoreset: this step only starts the new episode; the action is ignored.
@@ -84,6 +84,12 @@ StepResult Env::step(int action) {
     r.episode_return = episode_return_;
     r.episode_length = episode_length_;
     if (autoreset_ == AutoresetMode::SameStep) {
+      if (final_obs != nullptr) {
+        // A stream of its own, as for viewing frames: the agent's observations are the same
+        // whether or not the last frame is drawn.
+        Rng final_rng(derive_seed(s.level_seed, static_cast<uint64_t>(s.clock)));
+        draw_observation(final_obs, final_rng);
+      }
       start_episode();
     } else {
       awaiting_reset_ = true;
@@ -97,16 +103,18 @@ void Env::draw_overlays(FrameView frame, Rng& aug_rng) const {
   if (render_.paint_vel_info) draw_velocity_squares(frame, state_.agent.vx, state_.agent.vy);
 }
 
-void Env::observe(uint8_t* dst) {
+void Env::observe(uint8_t* dst) { draw_observation(dst, aug_rng_); }
+
+void Env::draw_observation(uint8_t* dst, Rng& aug_rng) {
   if (!render_.use_black_white) {
     FrameView f = FrameView::packed(dst, kObsSize, kObsSize);
     game_->draw(state_, f, style_);
-    draw_overlays(f, aug_rng_);
+    draw_overlays(f, aug_rng);
     return;
   }
   FrameView f = FrameView::packed(rgb_scratch_.data(), kObsSize, kObsSize);
   game_->draw(state_, f, style_);
-  draw_overlays(f, aug_rng_);
+  draw_overlays(f, aug_rng);
   // §7.11: floor(mean(R, G, B)).
   const uint8_t* p = rgb_scratch_.data();
   for (int i = 0; i < kObsSize * kObsSize; ++i, p += 3) {

@@ -42,8 +42,10 @@ class Env {
   void reseed(uint32_t pool_seed);
   // Starts a new episode on the given level, or on the sampler's next level.
   void start_episode(std::optional<uint32_t> level_seed = std::nullopt);
-  // One env step (§5.1 steps 1-5 and 7); the caller draws afterwards.
-  StepResult step(int action);
+  // One env step (§5.1 steps 1-5 and 7); the caller draws afterwards. With SAME_STEP
+  // autoreset, the finished episode's last frame is drawn into `final_obs` (when given)
+  // before the next episode starts; its augmentation comes from a stream of its own.
+  StepResult step(int action, uint8_t* final_obs = nullptr);
 
   // Draws the observation into `dst` (64 x 64 x C, packed), overlays included.
   void observe(uint8_t* dst);
@@ -72,6 +74,7 @@ class Env {
  private:
   friend class EnvStateCodec;
   void draw_overlays(FrameView frame, Rng& aug_rng) const;
+  void draw_observation(uint8_t* dst, Rng& aug_rng);
 
   const Game* game_;
   int env_index_;

@@ -9,6 +9,11 @@
 namespace coinrun {
 namespace {
 
+// Row `row` of the optional final-observation column.
+uint8_t* final_row(const BatchView& out, int row) {
+  return out.final_obs ? out.final_obs + static_cast<size_t>(row) * out.obs_env_stride : nullptr;
+}
+
 int resolve_threads(const PoolOptions& o) {
   if (o.num_threads > 0) return o.num_threads;
   const unsigned hw = std::thread::hardware_concurrency();
@@ -96,7 +101,7 @@ void EnvPool::step(std::span<const int32_t> actions, const BatchView& out) {
   check_batch(false, {}, actions);
   const int n = num_envs();
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
-    for (int i = begin; i < end; ++i) write_row(i, i, env(i).step(actions[i]), out);
+    for (int i = begin; i < end; ++i) write_row(i, i, env(i).step(actions[i], final_row(out, i)), out);
   });
 }
 
@@ -105,7 +110,9 @@ void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int3
   check_batch(true, env_ids, actions);
   const int n = static_cast<int>(env_ids.size());
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
-    for (int j = begin; j < end; ++j) write_row(env_ids[j], j, env(env_ids[j]).step(actions[j]), out);
+    for (int j = begin; j < end; ++j) {
+      write_row(env_ids[j], j, env(env_ids[j]).step(actions[j], final_row(out, j)), out);
+    }
   });
 }
 

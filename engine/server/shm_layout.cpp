@@ -27,6 +27,7 @@ constexpr RegionSpec kSpecs[kNumRegions] = {
     {Region::PrevLevelComplete, DType::U8, 1},
     {Region::EpisodeReturn, DType::F32, 4},
     {Region::EpisodeLength, DType::I32, 4},
+    {Region::FinalObs, DType::U8, 1},
 };
 
 }  // namespace
@@ -43,6 +44,7 @@ std::string_view region_name(Region r) {
     case Region::PrevLevelComplete: return "prev_complete";  // fits the 16-byte name field
     case Region::EpisodeReturn: return "episode_return";
     case Region::EpisodeLength: return "episode_length";
+    case Region::FinalObs: return "final_obs";
     case Region::Count: break;
   }
   return "?";
@@ -63,7 +65,8 @@ ShmLayout ShmLayout::compute(uint32_t num_envs, uint32_t ring_depth, uint32_t ob
     const std::string_view name = region_name(s.id);
     std::memcpy(e.name, name.data(), name.size());
     e.dtype = static_cast<uint32_t>(s.dtype);
-    const size_t row = s.id == Region::Obs ? kObsSide * kObsSide * obs_c : s.elem_bytes;
+    const bool frames = s.id == Region::Obs || s.id == Region::FinalObs;
+    const size_t row = frames ? kObsSide * kObsSide * obs_c : s.elem_bytes;
     e.env_stride = static_cast<uint32_t>(row);
     off = align_up(off, kRegionAlign);
     e.offset = off;
@@ -86,6 +89,7 @@ BatchView ShmLayout::batch_view(uint8_t* slots_base, uint32_t slot) const {
   v.prev_level_complete = region_ptr<uint8_t>(slots_base, slot, Region::PrevLevelComplete);
   v.episode_return = region_ptr<float>(slots_base, slot, Region::EpisodeReturn);
   v.episode_length = region_ptr<int32_t>(slots_base, slot, Region::EpisodeLength);
+  v.final_obs = region_ptr<uint8_t>(slots_base, slot, Region::FinalObs);
   return v;
 }
 

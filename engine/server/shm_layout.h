@@ -39,6 +39,7 @@ enum class Region : uint32_t {
   PrevLevelComplete,
   EpisodeReturn,
   EpisodeLength,
+  FinalObs,  // the last frame of an episode that ended on a SAME_STEP step (done rows only)
   Count
 };
 inline constexpr size_t kNumRegions = static_cast<size_t>(Region::Count);
