@@ -19,7 +19,7 @@ import numpy as np
 
 from . import launcher
 from .errors import CoinRunError, InvalidOption
-from .shm import SlotViews
+from .shm import SlotViews, slot_infos
 
 # Procgen's distribution_mode on the original's settings. CoinRun in Procgen has "easy" and
 # "hard" only; "hard" is the original's level distribution (difficulties 1-3 mixed, monsters,
@@ -65,12 +65,19 @@ def translate_options(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_infos(v: SlotViews, n: int, same_step: bool) -> dict[str, Any]:
-    """A fresh infos dict over the views of ``v`` (no copies). On same-step autoreset, the
-    rows that ended an episode also get gymnasium's ``final_info``/``_final_info``: the
-    finished level's seed and completion and our episode statistics."""
-    infos = {k: (dict(x) if isinstance(x, dict) else x) for k, x in v.infos.items()}
+    """A fresh infos dict over the first ``n`` rows of ``v`` (views, no copies). On same-step
+    autoreset, the rows that ended an episode also get gymnasium's ``final_obs`` (the
+    episode's last frame: an (n, 64, 64, C) view whose rows are valid where ``_final_obs``)
+    and ``final_info``/``_final_info`` (the finished level's seed and completion, and our
+    episode statistics)."""
+    base = v.infos if n == v.done.size else slot_infos(v, n)
+    infos = {k: (dict(x) if isinstance(x, dict) else x) for k, x in base.items()}
     if same_step and n and v.done[:n].any():
         done = infos["_coinrun_episode"]
+        if v.final_obs is not None:
+            final = v.final_obs[:n].view()
+            final.flags.writeable = False
+            infos["final_obs"], infos["_final_obs"] = final, done
         infos["final_info"] = {
             "level_seed": infos["prev_level_seed"],
             "prev_level_complete": infos["prev_level_complete"],

@@ -19,7 +19,14 @@ from .launcher import find_engine
 GAME_IDS: dict[str, str] = {}
 
 
-DEFAULT_MAX_EPISODE_STEPS = 1002
+
+
+def truncation_length(tick_limit: int) -> int:
+    """The episode length at which a game's time limit truncates: the level ends once its age
+    exceeds ``tick_limit`` ticks (what the engine reports as ``max_episode_steps``), and done
+    comes one step after the event (docs/rules.md §6): 1002 for CoinRun, 502 for the maze."""
+    return int(tick_limit) + 2
+
 # Listing the games starts the binary once, without serving; this bounds a broken binary.
 LIST_GAMES_TIMEOUT_S = 30.0
 
@@ -39,8 +46,10 @@ def register_envs() -> None:
         warnings.warn(f"coinrun: no env ids registered, the engine's game list is unavailable: {e}",
                       stacklevel=2)
         return
+    limits = {}
     for g in games:
         GAME_IDS[g["env_id"]] = g["name"]
+        limits[g["env_id"]] = truncation_length(g["max_episode_steps"])
     for env_id, game in GAME_IDS.items():
         if env_id in gymnasium.registry:
             continue
@@ -49,7 +58,7 @@ def register_envs() -> None:
             entry_point="coinrun.env:GymCoinRunEnv",
             vector_entry_point="coinrun.vector_env:CoinRunVectorEnv",
             kwargs={"game": game},
-            # The original's limit: 1000 ticks, done one step late (docs/rules.md §6). make_vec
-            # passes it to the engine; make wraps the single env in TimeLimit with it.
-            max_episode_steps=DEFAULT_MAX_EPISODE_STEPS,
+            # The game's own limit; make_vec passes it to the engine, make wraps the single
+            # env in gymnasium's TimeLimit with it.
+            max_episode_steps=limits[env_id],
         )

@@ -70,6 +70,8 @@ class SlotViews:
     # Written by the client: the level seed each env played before this request (Procgen's
     # prev_level_seed); equal to level_seed except where a level ended.
     prev_level_seed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    # On a same-step done row: the finished episode's last frame (engines since final_obs).
+    final_obs: np.ndarray | None = None
     infos: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,6 +102,8 @@ def build_slot(buf: np.ndarray, regions: dict[str, RegionInfo], num_envs: int, o
         episode_length=view("episode_length"),
         done=done,
     )
+    if "final_obs" in regions:
+        s.final_obs = view("final_obs").reshape((num_envs, *obs_shape))
     s.prev_level_seed = np.zeros(num_envs, dtype=np.uint32)
     s.infos = slot_infos(s, num_envs)
     return s

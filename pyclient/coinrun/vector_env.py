@@ -25,6 +25,7 @@ from .doorbell import Doorbell, DoorbellClosed
 from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption, ResetNeeded
 from .gym_compat import HumanViewer, check_actions, step_infos, translate_options
 from .launcher import EngineProcess
+from .registration import truncation_length
 from .reset_request import reset_fields
 from .shm import ShmSession, SlotViews, build_slot, regions_from_reply, slot_infos
 from .state import StateMixin
@@ -172,10 +173,9 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self.obs_shape = tuple(int(x) for x in spaces["obs_shape"])
         self.n_actions = int(spaces["n_actions"])
         self.action_names = list(spaces["action_names"])
-        # Episodes truncate at exactly this length. The engine reports its tick limit; done
-        # comes one step after the event and the limit's event is one tick past it (+2).
+        # Episodes truncate at exactly this length (the engine reports its tick limit).
         requested = opts.get("max_episode_steps")
-        self.max_episode_steps = int(requested) if requested else int(reply["max_episode_steps"]) + 2
+        self.max_episode_steps = int(requested) if requested else truncation_length(reply["max_episode_steps"])
         self.autoreset_mode = (
             AutoresetMode.SAME_STEP if reply["autoreset_mode"] == "same_step" else AutoresetMode.NEXT_STEP
         )
@@ -380,7 +380,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             return v.obs, v.reward, v.terminated, v.truncated, infos
         ids = v.env_ids[:n].view()
         ids.flags.writeable = False
-        infos = {"env_id": ids, **slot_infos(v, n)}
+        infos = {"env_id": ids, **step_infos(v, n, self._same_step)}
         return v.obs[:n], v.reward[:n], v.terminated[:n], v.truncated[:n], infos
 
     # ----------------------------------------------------------------------------------

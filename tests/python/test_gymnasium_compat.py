@@ -11,7 +11,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from conftest import needs_engine
-from gymnasium.vector import AutoresetMode
 
 pytestmark = [needs_engine, pytest.mark.timeout(300)]
 
@@ -152,24 +151,38 @@ def test_record_video_vector_and_single(tmp_path: Path):
 # autoreset, render, human
 
 
-def test_same_step_final_info_and_next_step_has_none():
-    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=1, max_episode_steps=6) as envs:
-        _, infos = envs.reset()
+def test_same_step_final_obs_and_final_info():
+    # Same seed and actions in both modes: up to the first episode end they are the same run,
+    # so same-step's final_obs must be the frame that next-step returns on its done step.
+    rng = np.random.default_rng(3)
+    actions = rng.integers(0, 7, (1002, 8))
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=8, seed=4) as same,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=8, seed=4, autoreset_mode="next_step") as nxt,
+    ):
+        _, infos = same.reset()
         before = infos["level_seed"].copy()
-        for _ in range(6):
-            _, _, term, trunc, infos = envs.step(np.zeros(4, np.int32))
-        assert trunc.all() and infos["_final_info"].all()
+        nxt.reset()
+        for a in actions:
+            _, _, term, trunc, infos = same.step(a)
+            obs_n, _, term_n, trunc_n, infos_n = nxt.step(a)
+            done = term | trunc
+            assert np.array_equal(done, term_n | trunc_n)
+            if done.any():
+                break
+        assert done.any() and "final_obs" not in infos_n and "final_info" not in infos_n
+        assert np.array_equal(infos["_final_obs"], done) and np.array_equal(infos["_final_info"], done)
+        assert infos["final_obs"].shape == (8, 64, 64, 3)
+        assert np.array_equal(infos["final_obs"][done], obs_n[done]), "final_obs is the episode's last frame"
         fi = infos["final_info"]
-        assert np.array_equal(fi["level_seed"], before) and np.array_equal(infos["prev_level_seed"], before)
-        assert np.array_equal(fi["coinrun_episode"]["l"], [6, 6, 6, 6]) and fi["_coinrun_episode"].all()
-    with coinrun.make_vec(
-        "coinrun/CoinRun-v0", num_envs=4, seed=1, max_episode_steps=6, autoreset_mode="next_step"
-    ) as envs:
-        assert envs.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
-        envs.reset()
-        for _ in range(6):
-            _, _, term, trunc, infos = envs.step(np.zeros(4, np.int32))
-        assert trunc.all() and "final_info" not in infos
+        assert np.array_equal(fi["level_seed"][done], before[done])
+        assert np.array_equal(fi["coinrun_episode"]["l"][done], infos_n["coinrun_episode"]["l"][done])
+        assert np.array_equal(infos["prev_level_seed"], before)
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1, max_episode_steps=3, use_black_white=True) as e:
+        e.reset()
+        for _ in range(3):
+            *_, infos = e.step(np.zeros(2, np.int32))
+        assert infos["final_obs"].shape == (2, 64, 64, 1) and infos["_final_obs"].all()
 
 
 def test_vector_render_returns_a_tuple_of_frames():
@@ -219,7 +232,7 @@ def test_human_render_opens_the_viewer_on_the_session(monkeypatch):
 def test_max_episode_steps_honoured_and_spec_truthful():
     envs = gym.make_vec(MAZE, num_envs=2, seed=0, **LEVEL0)
     try:
-        assert envs.spec.max_episode_steps == 1002 == envs.unwrapped.max_episode_steps
+        assert envs.spec.max_episode_steps == 502 == envs.unwrapped.max_episode_steps  # the maze's own
         envs.reset()
         n = 0
         while True:
@@ -227,7 +240,7 @@ def test_max_episode_steps_honoured_and_spec_truthful():
             _, _, term, trunc, _ = envs.step(np.zeros(2, np.int32))
             if (term | trunc).any():
                 break
-        assert n == 1002 and trunc.all() and not term.any()
+        assert n == 502 and trunc.all() and not term.any()
     finally:
         envs.close()
     envs = gym.make_vec(MAZE, num_envs=2, seed=0, max_episode_steps=40, **LEVEL0)
@@ -238,11 +251,13 @@ def test_max_episode_steps_honoured_and_spec_truthful():
         assert trunc_at == [40, 80]
     finally:
         envs.close()
-    env = gym.make("coinrun/CoinRun-v0")
-    try:
-        assert env.spec.max_episode_steps == 1002
-    finally:
-        env.close()
+    for env_id, limit in (("coinrun/CoinRun-v0", 1002), ("coinrun/CoinRunPlatforms-v0", 1002), (MAZE, 502)):
+        assert gym.spec(env_id).max_episode_steps == limit
+        env = gym.make(env_id)
+        try:
+            assert env.spec.max_episode_steps == limit
+        finally:
+            env.close()
     with pytest.raises(coinrun.InvalidOption, match="max_episode_steps"):
         coinrun.make_vec(MAZE, num_envs=1, max_episode_steps=1)
 
