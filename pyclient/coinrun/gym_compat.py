@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +120,17 @@ class HumanViewer:
             raise CoinRunError(f"render_mode='human' cannot attach a viewer to {endpoint!r}")
         cmd = [str(find_viewer()), "--attach", endpoint, "--session", str(session), "--env", str(env)]
         cmd += ["--fps", str(fps)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # A file, not a pipe: a long session must never block the viewer on a full pipe.
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def log_tail(self, n: int = 2000) -> str:
+        """The end of what the viewer wrote to stderr."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-n:]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -132,8 +140,7 @@ class HumanViewer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stderr is not None:
-            self.proc.stderr.close()
+        self.log.close()
 
 
 def check_actions(actions: Any, n: int, n_actions: int, action_names: list[str]) -> np.ndarray:

@@ -218,7 +218,7 @@ def test_human_render_opens_the_viewer_on_the_session(monkeypatch):
         for _ in range(20):
             env.step(env.action_space.sample())
         assert env.render() is None
-        assert viewer.alive(), viewer.proc.stderr.read().decode() if viewer.proc.poll() is not None else ""
+        assert viewer.alive(), viewer.log_tail()
         assert "--attach" in viewer.proc.args and str(env.unwrapped._vec.session) in viewer.proc.args
     finally:
         env.close()
