@@ -1,14 +1,8 @@
 #include "env.h"
 
-#include <algorithm>
-#include <cmath>
-
-#include "../render/overlays.h"
 #include "option_table.h"
 
 namespace coinrun {
-
-inline constexpr int kObsSize = 64;
 
 Env::Env(const Game& game, const PoolOptions& opts,
          std::shared_ptr<const std::vector<uint32_t>> level_table, int env_index)
@@ -24,7 +18,7 @@ Env::Env(const Game& game, const PoolOptions& opts,
       sequential_levels_(opts.use_sequential_levels),
       sampler_(opts.num_levels, std::move(level_table), static_cast<uint32_t>(opts.start_level)),
       options_(effective_options(opts)) {
-  if (render_.use_black_white) rgb_scratch_.resize(kObsSize * kObsSize * 3);
+  if (render_.use_black_white) rgb_scratch_.resize(kObsSide * kObsSide * 3);
   reseed(opts.seed);
   start_episode();
 }
@@ -98,28 +92,14 @@ StepResult Env::step(int action, uint8_t* final_obs) {
   return r;
 }
 
-void Env::draw_overlays(FrameView frame, Rng& aug_rng) const {
-  if (render_.use_data_augmentation) draw_augmentation(frame, aug_rng);
-  if (render_.paint_vel_info) draw_velocity_squares(frame, state_.agent.vx, state_.agent.vy);
-}
-
 void Env::observe(uint8_t* dst) { draw_observation(dst, aug_rng_); }
 
 void Env::draw_observation(uint8_t* dst, Rng& aug_rng) {
-  if (!render_.use_black_white) {
-    FrameView f = FrameView::packed(dst, kObsSize, kObsSize);
-    game_->draw(state_, f, style_);
-    draw_overlays(f, aug_rng);
-    return;
-  }
-  FrameView f = FrameView::packed(rgb_scratch_.data(), kObsSize, kObsSize);
+  // Grayscale observations are drawn in colour first, then reduced into `dst`.
+  uint8_t* scene = render_.use_black_white ? rgb_scratch_.data() : dst;
+  const FrameView f = FrameView::packed(scene, kObsSide, kObsSide);
   game_->draw(state_, f, style_);
-  draw_overlays(f, aug_rng);
-  // §7.11: floor(mean(R, G, B)).
-  const uint8_t* p = rgb_scratch_.data();
-  for (int i = 0; i < kObsSize * kObsSize; ++i, p += 3) {
-    dst[i] = static_cast<uint8_t>((p[0] + p[1] + p[2]) / 3);
-  }
+  finish_observation(render_, state_, aug_rng, f, dst);
 }
 
 void Env::render(FrameView frame) const {
@@ -127,7 +107,7 @@ void Env::render(FrameView frame) const {
   // The viewing frame gets its own rectangles (§7.8), from a stream that observations never
   // use, so watching never changes what the agent sees.
   Rng view_rng(derive_seed(state_.level_seed, static_cast<uint64_t>(state_.clock)));
-  draw_overlays(frame, view_rng);
+  draw_overlays(render_, state_, view_rng, frame);
 }
 
 }  // namespace coinrun

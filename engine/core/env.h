@@ -8,14 +8,15 @@
 #include <span>
 #include <vector>
 
+#include "base/rng.h"
 #include "game.h"
 #include "level_sampler.h"
 #include "options.h"
-#include "rng.h"
+#include "render/observation.h"
 
 namespace coinrun {
 
-class EnvStateCodec;  // [state] env_state.h
+class EnvStateCodec;  // env_state.h
 
 struct StepResult {
   float reward = 0;
@@ -25,12 +26,6 @@ struct StepResult {
   float episode_return = 0;  // of the episode that just ended (valid when done)
   int episode_length = 0;    // of the episode that just ended, done step included
   bool done() const { return terminated || truncated; }
-};
-
-struct RenderSettings {
-  bool paint_vel_info = false;
-  bool use_data_augmentation = false;
-  bool use_black_white = false;
 };
 
 class Env {
@@ -56,7 +51,7 @@ class Env {
   const Game& game() const { return *game_; }
   const GameState& state() const { return state_; }
   GameState& mutable_state() { return state_; }
-  const RenderSettings& render_settings() const { return render_; }
+  const ObservationSettings& observation_settings() const { return render_; }
   const SceneStyle& scene_style() const { return style_; }
   // Episode length at which the time limit truncates (the game's, or max_episode_steps).
   int max_episode_steps() const { return max_age_ + 2; }
@@ -73,7 +68,6 @@ class Env {
 
  private:
   friend class EnvStateCodec;
-  void draw_overlays(FrameView frame, Rng& aug_rng) const;
   void draw_observation(uint8_t* dst, Rng& aug_rng);
 
   const Game* game_;
@@ -81,7 +75,7 @@ class Env {
   bool high_difficulty_;
   float default_zoom_;
   AutoresetMode autoreset_;
-  RenderSettings render_;
+  ObservationSettings render_;
   SceneStyle style_;
   int max_age_;               // level_over once the age exceeds it; done one step later
   bool sequential_levels_;    // Procgen's use_sequential_levels

@@ -49,7 +49,7 @@ class EnvPool {
 
   int num_envs() const { return static_cast<int>(envs_.size()); }
   int obs_channels() const { return opts_.obs_channels(); }
-  size_t obs_bytes() const { return 64 * 64 * static_cast<size_t>(obs_channels()); }
+  size_t obs_bytes() const { return kObsSide * kObsSide * static_cast<size_t>(obs_channels()); }
   const PoolOptions& options() const { return opts_; }
   const Game& game() const { return *game_; }
   int num_threads() const { return pool_.num_threads(); }

@@ -6,6 +6,7 @@
 #include "core/game.h"
 #include "core/game_registry.h"
 #include "core/option_table.h"
+#include "render/observation.h"
 #include "shm_layout.h"
 
 namespace coinrun {
@@ -94,7 +95,7 @@ void write_hello(MapWriter& w, uint32_t engine_pid) {
     pk.pack("max_episode_steps").pack(gi.max_age);
     pk.pack("action_names");
     pack_action_names(pk);
-    pk.pack("obs_shape").pack_array(3).pack(64).pack(64).pack(3);
+    pk.pack("obs_shape").pack_array(3).pack(kObsSide).pack(kObsSide).pack(3);
     pk.pack("obs_dtype").pack("uint8");
   }
   auto po = w.key("options");
@@ -131,7 +132,7 @@ void write_create(MapWriter& w, const Session& s) {
   w.add("ring_depth", s.params().ring_depth);
   w.add("num_envs", s.num_envs());
   auto sp = w.key("spaces");
-  sp.pack_map(4).pack("obs_shape").pack_array(3).pack(64).pack(64).pack(s.pool().obs_channels());
+  sp.pack_map(4).pack("obs_shape").pack_array(3).pack(kObsSide).pack(kObsSide).pack(s.pool().obs_channels());
   sp.pack("obs_dtype").pack("uint8").pack("n_actions").pack(kNumActions);
   sp.pack("action_names");
   pack_action_names(sp);

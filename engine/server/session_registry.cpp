@@ -5,6 +5,8 @@
 #include <iostream>
 #include <string>
 
+#include "render/observation.h"
+
 namespace coinrun {
 namespace {
 
@@ -25,7 +27,9 @@ uint64_t shm_budget_bytes() {
 }
 
 // Upper bound of a segment's size (observations dominate), for the budget check.
-uint64_t segment_bytes_bound(uint64_t envs, uint64_t ring) { return envs * ring * (64 * 64 * 3 + 256); }
+uint64_t segment_bytes_bound(uint64_t envs, uint64_t ring) {
+  return envs * ring * (kObsSide * kObsSide * 3 + 256);
+}
 
 }  // namespace
 

@@ -3,10 +3,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "render/observation.h"
+
 namespace coinrun {
 namespace {
-
-constexpr size_t kObsSide = 64;
 
 size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
@@ -66,7 +66,7 @@ ShmLayout ShmLayout::compute(uint32_t num_envs, uint32_t ring_depth, uint32_t ob
     std::memcpy(e.name, name.data(), name.size());
     e.dtype = static_cast<uint32_t>(s.dtype);
     const bool frames = s.id == Region::Obs || s.id == Region::FinalObs;
-    const size_t row = frames ? kObsSide * kObsSide * obs_c : s.elem_bytes;
+    const size_t row = frames ? size_t{kObsSide} * kObsSide * obs_c : s.elem_bytes;
     e.env_stride = static_cast<uint32_t>(row);
     off = align_up(off, kRegionAlign);
     e.offset = off;
