@@ -15,30 +15,15 @@ namespace {
 
 constexpr std::string_view kAutoresetChoices[] = {"same_step", "next_step"};
 
-template <auto Member>
-OptionValue get_bool(const PoolOptions& o) {
-  return static_cast<bool>(o.*Member);
+// A PoolOptions member read as, and written from, its wire type (bool, int64_t, double).
+template <auto Member, typename Wire>
+OptionValue get_as(const PoolOptions& o) {
+  return static_cast<Wire>(o.*Member);
 }
-template <auto Member>
-void set_bool(PoolOptions& o, const OptionValue& v) {
-  o.*Member = std::get<bool>(v);
-}
-template <auto Member>
-OptionValue get_int(const PoolOptions& o) {
-  return static_cast<int64_t>(o.*Member);
-}
-template <auto Member>
-void set_int(PoolOptions& o, const OptionValue& v) {
+template <auto Member, typename Wire>
+void set_from(PoolOptions& o, const OptionValue& v) {
   using T = std::remove_cvref_t<decltype(o.*Member)>;
-  o.*Member = static_cast<T>(std::get<int64_t>(v));
-}
-template <auto Member>
-OptionValue get_float(const PoolOptions& o) {
-  return static_cast<double>(o.*Member);
-}
-template <auto Member>
-void set_float(PoolOptions& o, const OptionValue& v) {
-  o.*Member = std::get<double>(v);
+  o.*Member = static_cast<T>(std::get<Wire>(v));
 }
 
 OptionValue get_game(const PoolOptions& o) { return o.game; }
@@ -53,11 +38,11 @@ void set_autoreset(PoolOptions& o, const OptionValue& v) {
 
 template <auto Member>
 constexpr OptionSpec bool_option(std::string_view name, std::string_view doc) {
-  return {name, OptionType::Bool, doc, 0, 0, false, {}, &get_bool<Member>, &set_bool<Member>};
+  return {name, OptionType::Bool, doc, 0, 0, false, {}, &get_as<Member, bool>, &set_from<Member, bool>};
 }
 template <auto Member>
 constexpr OptionSpec int_option(std::string_view name, double min, double max, std::string_view doc) {
-  return {name, OptionType::Int, doc, min, max, false, {}, &get_int<Member>, &set_int<Member>};
+  return {name, OptionType::Int, doc, min, max, false, {}, &get_as<Member, int64_t>, &set_from<Member, int64_t>};
 }
 constexpr OptionSpec recorded(OptionSpec s, StateField field, int order,
                               int64_t (*value)(const PoolOptions&) = nullptr) {
@@ -102,7 +87,8 @@ constexpr OptionSpec kOptions[] = {
              StateField::Bool8, 5),
     bool_option<&P::is_high_res>("is_high_res", "accepted for the original's API; observations stay 64 x 64"),
     {"default_zoom", OptionType::Float, "the camera zoom of each env's first episode (§7.2)", 0.5, 64,
-     false, {}, &get_float<&P::default_zoom>, &set_float<&P::default_zoom>},
+     false, {}, &get_as<&P::default_zoom, double>,
+     &set_from<&P::default_zoom, double>},
     int_option<&P::seed>("seed", kInt32Min, kUint32Max, "pool seed: every env's level picker derives from it"),
     int_option<&P::num_threads>("num_threads", 0, kMaxThreads, "worker threads; 0 = one per core"),
     recorded({"autoreset_mode", OptionType::String, "when a finished episode restarts (docs/protocol.md)", 0,
