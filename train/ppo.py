@@ -15,6 +15,7 @@ import random
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -42,8 +43,10 @@ from coinrun_rl.distributed import all_mean, check_ranks_identical, window_stats
 from coinrun_rl.envs import finished_episodes, make_envs, obs_to_device
 from coinrun_rl.evaluation import format_result, summarize, train_test_evaluation
 from coinrun_rl.networks import Agent, LstmState, build_agent, l2_penalty
+from coinrun_rl.parallel import ShardPool, default_workers
 from coinrun_rl.rollout import Games, Rollout
 from torch import nn
+from torch.distributions.categorical import Categorical
 
 
 # --------------------------------------------------------------------------------------
@@ -51,6 +54,7 @@ from torch import nn
 # --------------------------------------------------------------------------------------
 def collect_rollout(
     args: Args,
+    pool: ShardPool,
     agent: Agent,
     games: Games,
     rollout: Rollout,
@@ -77,10 +81,9 @@ def collect_rollout(
                 record_step(args, games, rollout, step - 1, h, reward, term, trunc, infos)
             x = games.upload(h, rollout.obs[step, sl])
             rollout.dones[step, sl] = games.next_done[sl]
-            with torch.inference_mode(), autocast():
-                action, logprob, _, value, state = agent.get_action_and_value(
-                    x, games.half_state(h), games.next_done[sl]
-                )
+            action, logprob, value, state = policy_step(
+                agent, pool, x, games.half_state(h), games.next_done[sl], autocast, not args.use_batch_norm
+            )
             games.set_half_state(h, state)
             rollout.values[step, sl] = value.flatten().float()
             rollout.actions[step, sl] = action
@@ -106,6 +109,35 @@ def collect_rollout(
             env_time += time.perf_counter() - t0
             record_step(args, games, rollout, args.num_steps - 1, h, reward, term, trunc, infos)
     return env_time
+
+
+def policy_step(
+    agent: Agent,
+    pool: ShardPool,
+    x: torch.Tensor,
+    state: LstmState | None,
+    done: torch.Tensor,
+    autocast: Any,
+    shardable: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, LstmState | None]:
+    """The network on the pool's shards of the batch; then one sample for the whole batch on
+    this thread, so the random stream is the same however many shards there are."""
+
+    def shard(sl: slice) -> tuple[torch.Tensor, torch.Tensor, LstmState | None]:
+        part = None if state is None else (state[0][:, sl], state[1][:, sl])
+        with torch.inference_mode(), autocast():
+            return agent.logits_and_value(x[sl], part, done[sl])
+
+    parts = pool.map(shard, x.shape[0], enabled=shardable)
+    logits = torch.cat([p[0] for p in parts]).float()
+    value = torch.cat([p[1] for p in parts])
+    new_state = None
+    if state is not None:
+        new_state = (torch.cat([p[2][0] for p in parts], 1), torch.cat([p[2][1] for p in parts], 1))  # type: ignore[index]
+    with torch.inference_mode():
+        probs = Categorical(logits=logits)
+        action = probs.sample()  # sampled, in training and evaluation alike (§10.2)
+        return action, probs.log_prob(action), value, new_state
 
 
 def record_step(
@@ -180,14 +212,13 @@ def ppo_loss(
     dones: torch.Tensor | None,
     bf16: bool,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The clipped PPO objective of one minibatch. Returns (loss, [pg, v, entropy, kl, clipfrac])."""
+    """The clipped PPO objective of one minibatch (or shard of one; advantages arrive already
+    normalised over the whole minibatch). Returns (loss, [pg, v, entropy, kl, clipfrac])."""
     with torch.autocast(obs.device.type, dtype=torch.bfloat16, enabled=bf16):
         _, newlogprob, entropy, newvalue, _ = agent.get_action_and_value(obs, state, dones, actions)
     newlogprob, entropy, newvalue = newlogprob.float(), entropy.float(), newvalue.float().view(-1)
     logratio = newlogprob - old_logprobs
     ratio = logratio.exp()
-    if args.norm_adv:
-        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
     pg_loss = torch.max(-advantages * ratio, -advantages * torch.clamp(ratio, 1 - clip, 1 + clip)).mean()
     v_unclipped = (newvalue - returns) ** 2
     v_clipped = old_values + torch.clamp(newvalue - old_values, -clip, clip)
@@ -198,6 +229,63 @@ def ppo_loss(
         approx_kl = ((ratio - 1) - logratio).mean()
         clipfrac = ((ratio - 1.0).abs() > clip).float().mean()
     return loss, torch.stack([pg_loss.detach(), v_loss.detach(), entropy_loss.detach(), approx_kl, clipfrac])
+
+
+@dataclass
+class Minibatch:
+    """One minibatch of the flattened rollout: sample indices (time-major for the LSTM, whose
+    minibatches are whole games), those games, and advantages normalised over all of it."""
+
+    inds: torch.Tensor
+    envs: np.ndarray | None
+    advantages: torch.Tensor
+
+
+def minibatch_gradients(
+    args: Args,
+    agent: Agent,
+    loss_fn: Any,
+    pool: ShardPool,
+    flat: dict[str, torch.Tensor],
+    initial_state: Any,
+    mb: Minibatch,
+    clip: float,
+) -> torch.Tensor:
+    """Accumulates the minibatch's gradient into param.grad, shard by shard on the pool's
+    threads; returns the minibatch's mean statistics [pg, v, entropy, kl, clipfrac]."""
+    total = mb.inds.numel()
+
+    def shard(sl: slice) -> torch.Tensor:
+        state, dones = None, None
+        if mb.envs is not None:  # LSTM: a shard is some of the games, all their steps
+            pos = np.arange(total).reshape(args.num_steps, len(mb.envs))[:, sl].ravel()
+            at = torch.from_numpy(pos).to(mb.inds.device)
+            state = (initial_state[0][:, mb.envs[sl]], initial_state[1][:, mb.envs[sl]])
+        else:
+            at = torch.arange(sl.start, sl.stop, device=mb.inds.device)
+        idx = mb.inds[at]
+        if mb.envs is not None:
+            dones = flat["dones"][idx]
+        loss, stats = loss_fn(
+            args,
+            agent,
+            clip,
+            flat["obs"][idx],
+            flat["actions"][idx],
+            flat["logprobs"][idx],
+            mb.advantages[at],
+            flat["returns"][idx],
+            flat["values"][idx],
+            state,
+            dones,
+            args.bf16 == "on",
+        )
+        share = idx.numel() / total
+        (loss * share).backward()
+        return stats.float().cpu() * share
+
+    n = len(mb.envs) if mb.envs is not None else total
+    return torch.stack(pool.map(shard, n, enabled=not args.use_batch_norm)).sum(0)
 
 
 def update(
@@ -212,67 +300,67 @@ def update(
     clip: float,
     np_rng: np.random.Generator,
     world_size: int,
+    pool: ShardPool,
 ) -> dict[str, float]:
-    """`update_epochs` passes of `num_minibatches` minibatches over the rollout."""
-    obs_shape = rollout.obs.shape[2:]
-    b_obs = rollout.obs.reshape((-1,) + obs_shape)
-    b_logprobs, b_actions = rollout.logprobs.reshape(-1), rollout.actions.reshape(-1)
-    b_advantages, b_returns = advantages.reshape(-1), returns.reshape(-1)
-    b_values, b_dones = rollout.values.reshape(-1), rollout.dones.reshape(-1)
+    """`update_epochs` passes of `num_minibatches` minibatches over the rollout; each minibatch
+    is cut into shards that run forward and backward on the pool's threads."""
+    flat = {
+        "obs": rollout.obs.reshape((-1,) + tuple(rollout.obs.shape[2:])),
+        "logprobs": rollout.logprobs.reshape(-1),
+        "actions": rollout.actions.reshape(-1),
+        "advantages": advantages.reshape(-1),
+        "returns": returns.reshape(-1),
+        "values": rollout.values.reshape(-1),
+        "dones": rollout.dones.reshape(-1),
+    }
+    device = rollout.obs.device
     local_batch = args.num_envs * args.num_steps
     local_mb = local_batch // args.num_minibatches
     envs_per_mb = args.num_envs // args.num_minibatches
     flat_inds = np.arange(local_batch).reshape(args.num_steps, args.num_envs)
     totals = torch.zeros(6)
-    for _epoch in range(args.update_epochs):
+    stats = totals
+    epochs_done = 0
+    for _ in range(args.update_epochs):
+        epochs_done += 1
         if args.use_lstm:  # minibatches of whole games, so the LSTM replays their sequences
             env_perm = np_rng.permutation(args.num_envs)
         else:
             b_inds = np_rng.permutation(local_batch)
         for start in range(args.num_minibatches):
-            state, dones = None, None
+            mb_envs = None
             if args.use_lstm:
-                assert rollout.initial_state is not None
                 mb_envs = env_perm[start * envs_per_mb : (start + 1) * envs_per_mb]
                 mb_inds = flat_inds[:, mb_envs].ravel()
-                state = (rollout.initial_state[0][:, mb_envs], rollout.initial_state[1][:, mb_envs])
-                dones = b_dones[mb_inds]
             else:
                 mb_inds = b_inds[start * local_mb : (start + 1) * local_mb]
-            mb = torch.from_numpy(mb_inds).to(b_obs.device)
-            loss, stats = loss_fn(
-                args,
-                agent,
-                clip,
-                b_obs[mb],
-                b_actions[mb],
-                b_logprobs[mb],
-                b_advantages[mb],
-                b_returns[mb],
-                b_values[mb],
-                state,
-                dones,
-                args.bf16 == "on",
-            )
-            l2_loss = l2_penalty(agent) if args.l2_weight > 0 else torch.zeros((), device=loss.device)
-            loss = loss + args.l2_weight * l2_loss
+            inds = torch.from_numpy(mb_inds).to(device)
+            mb_adv = flat["advantages"][inds]
+            if args.norm_adv:  # over the whole minibatch, before it is cut into shards
+                mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
             optimizer.zero_grad(set_to_none=False)
-            loss.backward()
+            mb_stats = minibatch_gradients(
+                args, agent, loss_fn, pool, flat, rollout.initial_state, Minibatch(inds, mb_envs, mb_adv), clip
+            )
+            l2_loss = torch.zeros(())
+            if args.l2_weight > 0:  # once per minibatch, not per shard
+                l2_loss = l2_penalty(agent)
+                (args.l2_weight * l2_loss).backward()
             if world_size > 1:
                 # One flat all-reduce per minibatch: the mean gradient over ranks.
-                flat = torch.cat([p.grad.reshape(-1) for p in params])
-                dist.all_reduce(flat)
-                flat /= world_size
-                torch.nn.utils.vector_to_parameters(flat, [p.grad for p in params])
+                grads = torch.cat([p.grad.reshape(-1) for p in params])
+                dist.all_reduce(grads)
+                grads /= world_size
+                torch.nn.utils.vector_to_parameters(grads, [p.grad for p in params])
             nn.utils.clip_grad_norm_(params, args.max_grad_norm)
             optimizer.step()
-            stats = torch.cat([stats.float().cpu(), l2_loss.detach().float().cpu().view(1)])
+            stats = torch.cat([mb_stats, l2_loss.detach().float().cpu().view(1)])
             totals += stats
         if args.target_kl is not None:  # the last minibatch's KL decides, as in CleanRL
             if all_mean([stats[3].item()], world_size)[0] > args.target_kl:
                 break
     agent.resample_dropout()  # §10.2: a new mask after each update
-    n = max(1, args.num_minibatches * (_epoch + 1))
+    n = args.num_minibatches * epochs_done
     pg, vl, ent, kl, cf, l2 = all_mean((totals / n).tolist(), world_size)
     return {
         "losses/policy_loss": pg,
@@ -434,6 +522,9 @@ def main(args: Args) -> dict[str, Any]:
         for p in agent.parameters():
             dist.broadcast(p.data, src=0)  # rank 0's parameters everywhere (§10.1)
     params = [p for p in agent.parameters() if p.requires_grad]
+    pool = ShardPool(args.cpu_shards or default_workers(device))
+    if is_main:
+        print(f"{pool.workers} shard(s) per batch, {torch.get_num_threads()} torch thread(s) each", flush=True)
     seed = args.seed + 1000 * rank
     games = Games.start(
         args, agent, args.num_envs, test=False, seed=seed, halves=args.async_envs == "on", device=device
@@ -487,7 +578,9 @@ def main(args: Args) -> dict[str, Any]:
         optimizer.param_groups[0]["lr"] = frac * args.learning_rate
         clip = frac * args.clip_coef
 
-        env_time = collect_rollout(args, agent, games, rollout, np_rng, autocast, progress, args.num_envs * world_size)
+        env_time = collect_rollout(
+            args, pool, agent, games, rollout, np_rng, autocast, progress, args.num_envs * world_size
+        )
         global_step += args.batch_size
         if test_games is not None:
             play_test_games(args, agent, test_games, autocast)
@@ -496,7 +589,7 @@ def main(args: Args) -> dict[str, Any]:
 
         t_learn = time.perf_counter()
         scalars = update(
-            args, agent, loss_fn, optimizer, params, rollout, advantages, returns, clip, np_rng, world_size
+            args, agent, loss_fn, optimizer, params, rollout, advantages, returns, clip, np_rng, world_size, pool
         )
         learn_time = time.perf_counter() - t_learn
 

@@ -305,3 +305,42 @@ def test_double_buffered_rollout(tmp_path: Path) -> None:
     final = json.loads((tmp_path / "runs" / "halves" / "final_eval.json").read_text())
     check_eval_block(final["train"], 2)
     check_eval_block(final["random"]["test"], 2)
+
+
+@pytest.mark.parametrize("use_lstm", [False, True])
+def test_sharded_minibatch_gradient_equals_the_whole(use_lstm: bool) -> None:
+    """Shards on threads (train/coinrun_rl/parallel.py) compute the minibatch's own gradient
+    and statistics, for plain minibatches and for the LSTM's whole-game minibatches."""
+    sys.path.insert(0, str(REPO / "train"))
+    import ppo
+    from coinrun_rl.parallel import ShardPool
+
+    steps, envs = 8, 4
+    args = config.finalize_args(config.Args(num_envs=envs, num_steps=steps, num_minibatches=1, use_lstm=use_lstm,
+                                            architecture="impala"), 1, torch.device("cpu"))
+    g = torch.Generator().manual_seed(3)
+    n = steps * envs
+    flat = {"obs": torch.randint(0, 256, (n, *OBS), dtype=torch.uint8, generator=g),
+            "actions": torch.randint(0, 7, (n,), generator=g), "logprobs": -torch.rand(n, generator=g) * 2,
+            "returns": torch.randn(n, generator=g), "values": torch.randn(n, generator=g),
+            "dones": (torch.rand(n, generator=g) < 0.2).float()}
+    torch.manual_seed(0)
+    agent = networks.Agent(OBS, 7, "impala", use_lstm=use_lstm)
+    state = agent.initial_state(envs, torch.device("cpu"))
+    mb_envs = np.array([2, 0, 3, 1]) if use_lstm else None
+    inds = (torch.from_numpy(np.arange(n).reshape(steps, envs)[:, mb_envs].ravel()) if use_lstm
+            else torch.randperm(n, generator=g))
+    mb = ppo.Minibatch(inds, mb_envs, torch.randn(n, generator=g))
+    results = []
+    threads = torch.get_num_threads()
+    for workers in (1, 2):
+        pool = ShardPool(workers)
+        agent.zero_grad()
+        stats = ppo.minibatch_gradients(args, agent, ppo.ppo_loss, pool, flat, state, mb, 0.2)
+        results.append((stats, [p.grad.clone() for p in agent.parameters()]))
+        pool.close()
+        torch.set_num_threads(threads)
+    (s1, g1), (s2, g2) = results
+    assert torch.allclose(s1, s2, rtol=1e-5, atol=1e-6)
+    for a, b in zip(g1, g2, strict=True):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)

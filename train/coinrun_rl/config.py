@@ -94,6 +94,10 @@ class Args:
     """final evaluation: also evaluate a uniformly random agent on the same levels"""
 
     # ---- speed (none of these changes the algorithm's maths) ----
+    cpu_shards: int = 0
+    """cut each batch into this many shards that run forward/backward on their own threads with
+    one torch thread each, gradients summed (train/coinrun_rl/parallel.py); 0: one per torch
+    thread on a CPU, 1 on CUDA; 1 leaves the parallelism to torch's own intra-op threads"""
     channels_last: bool = True
     """run the convolutions in NHWC (channels_last) memory layout, the engine's own layout"""
     compile: Switch = "auto"
@@ -208,6 +212,7 @@ SESSION_FIELDS = (
     "bf16",
     "async_envs",
     "channels_last",
+    "cpu_shards",
     "num_eval",
     "rep",
     "random_baseline",

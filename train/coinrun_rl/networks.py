@@ -198,11 +198,18 @@ class Agent(nn.Module):
         done: torch.Tensor | None = None,
         action: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, LstmState | None]:
-        hidden, state = self._features(x, state, done)
-        probs = Categorical(logits=self.actor(hidden))
+        logits, value, state = self.logits_and_value(x, state, done)
+        probs = Categorical(logits=logits)
         if action is None:
             action = probs.sample()  # sampled, in training and evaluation alike (§10.2)
-        return action, probs.log_prob(action), probs.entropy(), self.critic(hidden), state
+        return action, probs.log_prob(action), probs.entropy(), value, state
+
+    def logits_and_value(
+        self, x: torch.Tensor, state: LstmState | None = None, done: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, LstmState | None]:
+        """The deterministic part of a step (no sampling), which shards can run in parallel."""
+        hidden, state = self._features(x, state, done)
+        return self.actor(hidden), self.critic(hidden), state
 
 
 def build_agent(args: Any, obs_shape: tuple[int, ...], num_actions: int) -> Agent:
