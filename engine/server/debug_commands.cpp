@@ -21,11 +21,15 @@ struct DebugArgs {
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
+  std::string games;
+  for (const Game* g : all_games()) {
+    if (!games.empty()) games += ',';
+    games += g->info().name;
+  }
   std::cerr << "coinrun-engine: " << msg << "\n"
-            << "usage: coinrun-engine level --game {standard,platform,maze} --seed S "
-               "[--high-difficulty]\n"
-            << "       coinrun-engine trace --game {standard,platform,maze} --seed S "
-               "[--high-difficulty] --actions DIGITS\n";
+            << "usage: coinrun-engine level --game {" << games << "} --seed S [--high-difficulty]\n"
+            << "       coinrun-engine trace --game {" << games
+            << "} --seed S [--high-difficulty] --actions DIGITS\n";
   std::exit(2);
 }
 
