@@ -240,9 +240,9 @@ def test_remote_engine_over_tcp(engine_path, transport):
         acts = rng.integers(0, 7, size=(20, 3))
         with (
             coinrun.make_vec(
-                "coinrun/CoinRun-v0", num_envs=3, seed=21, address=endpoint, transport=transport
+                "coinrun/CoinRun-v0", num_envs=3, seed=21, address=endpoint, transport=transport, max_episode_steps=8
             ) as remote,
-            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21) as local,
+            coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=21, max_episode_steps=8) as local,
         ):
             assert remote.transport == transport
             ro, _ = remote.reset(seed=21)
@@ -253,6 +253,11 @@ def test_remote_engine_over_tcp(engine_path, transport):
                 lo, lr, lt, ltr, li = local.step(acts[t])
                 assert np.array_equal(ro, lo) and np.array_equal(rr, lr) and np.array_equal(rt, lt)
                 assert np.array_equal(ri["level_seed"], li["level_seed"])
+                assert np.array_equal(ri["prev_level_seed"], li["prev_level_seed"])
+                if (lt | ltr).any():  # every 8 steps: the last frames travel too
+                    m = li["_final_obs"]
+                    assert np.array_equal(ri["_final_obs"], m) and m.any()
+                    assert np.array_equal(ri["final_obs"][m], li["final_obs"][m])
             assert remote.render_env(0, 128, 96).shape == (96, 128, 3)
         assert proc.poll() is None, "closing a remote session must not stop the engine"
     finally:
