@@ -96,6 +96,22 @@ def test_vector_wrappers_with_default_arguments():
         envs.close()
 
 
+def test_dict_info_to_list_sees_per_env_finals():
+    envs = gym.wrappers.vector.DictInfoToList(
+        gym.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=0, max_episode_steps=4)
+    )
+    try:
+        envs.reset()
+        for _ in range(4):
+            *_, infos = envs.step(np.zeros(3, np.int64))
+        assert isinstance(infos, list) and len(infos) == 3
+        for info in infos:
+            assert info["final_obs"].shape == (64, 64, 3)
+            assert info["final_info"]["coinrun_episode"]["l"] == 4 and info["coinrun_episode"]["l"] == 4
+    finally:
+        envs.close()
+
+
 def test_time_limit_wrapper_and_longer_limits_single_env():
     # gymnasium.make's TimeLimit owns the single env's limit, shorter or longer than 1002.
     for limit in (7, 1100):
