@@ -64,29 +64,30 @@ using P = PoolOptions;
 constexpr double kInt32Min = INT32_MIN, kInt32Max = INT32_MAX, kUint32Max = UINT32_MAX;
 
 // Ranges of docs/rules.md §8-§9 and §7.13; the seed ranges admit negative int32 seeds, which
-// wrap to uint32 as in the original (§0.2).
+// wrap to uint32 as in the original (§0.2). The docs go to clients in the hello reply, so
+// they cite "rules §N" (docs/rules.md).
 constexpr OptionSpec kOptions[] = {
     {"game", OptionType::String, "the game: one of the names in the hello reply's games", 0, 0,
      false, {}, &get_game, &set_game},
     int_option<&P::num_envs>("num_envs", 1, kMaxEnvs, "envs in the batch"),
     recorded(int_option<&P::num_levels>("num_levels", 0, kInt32Max,
-                                        "size of the level set; 0 = unlimited (§3.2)"),
+                                        "size of the level set; 0 = unlimited (rules §3.2)"),
              StateField::Int32, 1),
     recorded(int_option<&P::set_seed>("set_seed", kInt32Min, kUint32Max,
                                       "-1: level seeds 0..num_levels-1; else they come from a table seeded with it"),
              StateField::Int64, 2, &recorded_set_seed),
-    recorded(bool_option<&P::high_difficulty>("high_difficulty", "the harder level distribution (§4)"),
+    recorded(bool_option<&P::high_difficulty>("high_difficulty", "the harder level distribution (rules §4)"),
              StateField::Bool8, 0),
     recorded(int_option<&P::paint_vel_info>("paint_vel_info", -1, 1,
-                                            "velocity squares in the corner; -1 = the game's default (§7.9)"),
+                                            "velocity squares in the corner; -1 = the game's default (rules §7.9)"),
              StateField::Bool8, 3),
     recorded(bool_option<&P::use_data_augmentation>("use_data_augmentation",
-                                                    "random rectangles over each observation (§7.8)"),
+                                                    "random rectangles over each observation (rules §7.8)"),
              StateField::Bool8, 4),
-    recorded(bool_option<&P::use_black_white>("use_black_white", "grayscale observations, one channel (§7.11)"),
+    recorded(bool_option<&P::use_black_white>("use_black_white", "grayscale observations, one channel (rules §7.11)"),
              StateField::Bool8, 5),
     bool_option<&P::is_high_res>("is_high_res", "accepted for the original's API; observations stay 64 x 64"),
-    {"default_zoom", OptionType::Float, "the camera zoom of each env's first episode (§7.2)", 0.5, 64,
+    {"default_zoom", OptionType::Float, "the camera zoom of each env's first episode (rules §7.2)", 0.5, 64,
      false, {}, &get_as<&P::default_zoom, double>,
      &set_from<&P::default_zoom, double>},
     int_option<&P::seed>("seed", kInt32Min, kUint32Max, "pool seed: every env's level picker derives from it"),
@@ -99,8 +100,8 @@ constexpr OptionSpec kOptions[] = {
     bool_option<&P::use_sequential_levels>("use_sequential_levels",
                                            "a solved level continues the episode on the next level"),
     or_zero(int_option<&P::max_episode_steps>("max_episode_steps", 2, kInt32Max,
-                                              "episode length limit; 0 = the game's own (§6)")),
-    bool_option<&P::use_backgrounds>("use_backgrounds", "false: black behind the scene (§7.13)"),
+                                              "episode length limit; 0 = the game's own (rules §6)")),
+    bool_option<&P::use_backgrounds>("use_backgrounds", "false: black behind the scene (rules §7.13)"),
     bool_option<&P::restrict_themes>("restrict_themes", "one look for agent, ground, monsters, background"),
     bool_option<&P::use_monochrome_assets>("use_monochrome_assets", "flat rectangles, one colour per object type"),
     bool_option<&P::center_agent>("center_agent", "false: the whole level in view"),
