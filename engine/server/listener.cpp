@@ -47,9 +47,14 @@ std::string resolve_bind_endpoint(const std::string& ep, bool allow_remote) {
                               "' is not ipc://PATH, tcp://HOST:PORT or inproc://NAME");
 }
 
-Listener::Listener(const std::string& bind, bool allow_remote, std::string token, int log_level)
+Listener::Listener(const std::string& bind, bool allow_remote, std::string token,
+                   const std::string& curve_secret, int log_level)
     : ctx_(1), sock_(ctx_, zmq::socket_type::router), token_(std::move(token)), log_level_(log_level) {
   sock_.set(zmq::sockopt::linger, 0);
+  if (!curve_secret.empty()) {
+    sock_.set(zmq::sockopt::curve_server, 1);
+    sock_.set(zmq::sockopt::curve_secretkey, curve_secret);
+  }
   sock_.set(zmq::sockopt::maxmsgsize, int64_t{kMaxMessageBytes});
   sock_.bind(resolve_bind_endpoint(bind, allow_remote));
   endpoint_ = sock_.get(zmq::sockopt::last_endpoint);
@@ -103,8 +108,13 @@ void Listener::open(const std::vector<zmq::message_t>& frames, Request& req) con
                         "install the matching coinrun package (pip install .) or rebuild the engine",
                         {{"engine", kProtocolMajor, {}}, {"client", *v, {}}});
   }
-  if (!token_.empty() && !token_matches(f.opt_string("token").value_or(""), token_)) {
-    throw ProtocolError(ErrorCode::BadMessage, "missing or wrong 'token': this engine requires authentication",
+  // A token of the wrong type is as wrong as a wrong one (UNAUTHORIZED, not BAD_MESSAGE).
+  const msgpack::object* tok = f.find("token");
+  const std::string_view got = tok != nullptr && tok->type == msgpack::type::STR
+                                   ? std::string_view(tok->via.str.ptr, tok->via.str.size)
+                                   : std::string_view();
+  if (!token_.empty() && !token_matches(got, token_)) {
+    throw ProtocolError(ErrorCode::Unauthorized, "missing or wrong 'token': this engine requires authentication",
                         "send the engine's token (its --token-file or COINRUN_TOKEN) in every request");
   }
   // The type names a string inside `frames[i]`, which outlives the request.

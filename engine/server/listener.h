@@ -20,8 +20,10 @@ std::string resolve_bind_endpoint(const std::string& endpoint, bool allow_remote
 class Listener {
  public:
   // Binds `bind` (through resolve_bind_endpoint). With a non-empty `token`, every request
-  // must carry it.
-  Listener(const std::string& bind, bool allow_remote, std::string token, int log_level);
+  // must carry it. With a non-empty `curve_secret` (Z85), the socket is a CURVE server: only
+  // clients that know its public key can connect, and all traffic is encrypted.
+  Listener(const std::string& bind, bool allow_remote, std::string token,
+           const std::string& curve_secret, int log_level);
 
   // The endpoint actually bound (with the port chosen for tcp://...:0).
   const std::string& endpoint() const { return endpoint_; }

@@ -68,6 +68,7 @@ std::string_view error_code_name(ErrorCode c) {
     case ErrorCode::Resource: return "RESOURCE";
     case ErrorCode::Internal: return "INTERNAL";
     case ErrorCode::BadState: return "BAD_STATE";
+    case ErrorCode::Unauthorized: return "UNAUTHORIZED";
   }
   return "INTERNAL";
 }

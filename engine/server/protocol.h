@@ -1,5 +1,5 @@
 #pragma once
-// Wire protocol 1.1 (docs/protocol.md): error codes, typed access to a decoded request map,
+// Wire protocol 1.2 (docs/protocol.md): error codes, typed access to a decoded request map,
 // and a map writer for replies. Every decoding failure becomes a ProtocolError with a code;
 // the server turns it into an error reply and changes nothing.
 #include <msgpack.hpp>
@@ -14,7 +14,7 @@
 namespace coinrun {
 
 inline constexpr int kProtocolMajor = 1;
-inline constexpr int kProtocolMinor = 1;  // 1.1: get_state, set_state, BAD_STATE
+inline constexpr int kProtocolMinor = 2;  // 1.1: get_state, set_state, BAD_STATE; 1.2: UNAUTHORIZED
 
 // `render` sizes: the default is the viewing size of docs/rules.md §7.12; the bounds keep one
 // request's frame (and the renderer's scaled sprites) small.
@@ -34,6 +34,7 @@ enum class ErrorCode {
   Resource,
   Internal,
   BadState,  // a refused env state (1.1); details {index, reason}
+  Unauthorized,  // a missing or wrong token (1.2)
 };
 
 std::string_view error_code_name(ErrorCode c);

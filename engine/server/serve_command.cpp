@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "curve_keys.h"
 #include "server.h"
 
 namespace coinrun {
@@ -26,7 +27,7 @@ bool parse_int(const std::string& s, long lo, long hi, int& out) {
 int usage_error(const std::string& msg) {
   std::cerr << "coinrun-engine serve: " << msg
             << "\nusage: coinrun-engine serve --bind ENDPOINT [--threads K] [--parent-pid PID]"
-               " [--allow-remote] [--token-file FILE] [--log-level 0|1|2]\n";
+               " [--allow-remote] [--token-file FILE] [--key-file FILE] [--log-level 0|1|2]\n";
   return 2;
 }
 
@@ -65,6 +66,7 @@ bool read_token_file(const std::string& path, std::string& out, std::string& why
 
 int run_serve_command(int argc, char** argv) {
   ServerOptions opts;
+  std::string key_file;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](std::string& out) {
@@ -94,6 +96,8 @@ int run_serve_command(int argc, char** argv) {
       if (!value(v) || !read_token_file(v, opts.token, why)) {
         return usage_error(why.empty() ? "--token-file needs a path" : why);
       }
+    } else if (a == "--key-file") {
+      if (!value(key_file)) return usage_error("--key-file needs a path");
     } else {
       return usage_error("unknown argument '" + a + "'");
     }
@@ -112,6 +116,23 @@ int run_serve_command(int argc, char** argv) {
     return usage_error("refusing to serve on '" + bound +
                        "' (reachable from other machines) without authentication: pass "
                        "--token-file FILE (mode 600) or set COINRUN_TOKEN");
+  }
+  // CURVE encryption: always for a public endpoint (the token must not cross the network in
+  // clear), and wherever a key file is given; loopback and ipc:// stay plain otherwise.
+  if (!is_local_endpoint(bound) || !key_file.empty()) {
+    if (key_file.empty()) key_file = default_curve_key_path();
+    if (key_file.empty()) {
+      return usage_error("a public endpoint needs a CURVE key file and neither HOME nor "
+                         "XDG_CONFIG_HOME is set: pass --key-file FILE");
+    }
+    CurveKeys keys;
+    std::string why;
+    if (!load_or_create_curve_keys(key_file, keys, why)) return usage_error(why);
+    opts.curve_secret = keys.secret;
+    if (opts.log_level >= 1) {
+      std::cerr << "coinrun-engine: CURVE encryption on; public key " << keys.pub << " (in "
+                << key_file << ".pub; clients need it as engine_key)\n";
+    }
   }
 
   struct sigaction sa {};

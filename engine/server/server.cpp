@@ -41,7 +41,7 @@ EngineInfo engine_info(const ServerOptions& o) {
 Server::Server(ServerOptions opts)
     : opts_(std::move(opts)),
       engine_(engine_info(opts_)),
-      listener_(opts_.bind, opts_.allow_remote, opts_.token, opts_.log_level),
+      listener_(opts_.bind, opts_.allow_remote, opts_.token, opts_.curve_secret, opts_.log_level),
       sessions_(engine_.pid, opts_.log_level),
       handlers_(listener_, sessions_, engine_) {
   frames_.reserve(8);

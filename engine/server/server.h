@@ -24,6 +24,9 @@ struct ServerOptions {
   bool allow_remote = false;
   // When set, every request must carry this `token`; required for non-loopback tcp binds.
   std::string token;
+  // When set (Z85), the socket is a CURVE server with this secret key (curve_keys.h);
+  // required for non-loopback tcp binds.
+  std::string curve_secret;
   int log_level = 1;  // 0 quiet, 1 info, 2 debug
 };
 

@@ -14,6 +14,7 @@ from typing import Any
 from .coinrunenv import CoinRunVecEnv, init_args_and_threads, make
 from .env import CoinRunEnv
 from .errors import (
+    AuthenticationError,
     CoinRunError,
     EngineDied,
     EngineError,
@@ -45,6 +46,7 @@ def make_vec(env_id: str = "coinrun/CoinRun-v0", num_envs: int = 1, **options: A
 
 __all__ = [
     "GAME_IDS",
+    "AuthenticationError",
     "CoinRunEnv",
     "CoinRunError",
     "CoinRunVecEnv",

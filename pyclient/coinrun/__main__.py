@@ -12,12 +12,14 @@ import numpy as np
 
 def _info(args: argparse.Namespace) -> int:
     from .client import EngineClient
+    from .credentials import pop_credentials
     from .launcher import EngineProcess, find_engine
 
     proc = None
     try:
         if args.address:
-            client = EngineClient(args.address)
+            creds = pop_credentials({"token_file": args.token_file, "engine_key": args.engine_key}, args.address)
+            client = EngineClient(args.address, credentials=creds)
         else:
             proc = EngineProcess()
             client = EngineClient(proc.endpoint, process=proc)
@@ -59,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     pi = sub.add_parser("info", help="print the engine's hello reply (games, options, limits)")
     pi.add_argument("--address", default=None, help="a running engine's endpoint instead of launching one")
+    pi.add_argument("--token-file", default=None, help="its token file (default: COINRUN_TOKEN / COINRUN_TOKEN_FILE)")
+    pi.add_argument(
+        "--engine-key", default=None, help="its CURVE public key or KEYFILE.pub (default: COINRUN_ENGINE_KEY)"
+    )
     pb = sub.add_parser("bench", help="Python-visible steps/s with random actions")
     pb.add_argument("--num-envs", type=int, nargs="+", default=[1, 16, 64, 256])
     pb.add_argument("--game", default="standard")

@@ -1,8 +1,10 @@
-"""EngineClient: a DEALER socket talking protocol 1.0 with timeouts everywhere.
+"""EngineClient: a DEALER socket talking protocol 1.x with timeouts everywhere.
 
 Every wait is a poll in short slices; between slices the client checks that a launched
 engine is still alive, so a dead engine is reported within about a quarter of a second
-and no call blocks forever.
+and no call blocks forever. With credentials (credentials.py) every request carries the
+token, and a known engine key makes the socket a CURVE client (encrypted connection); a
+refused handshake is reported as soon as ZeroMQ sees it, not at the timeout.
 """
 
 from __future__ import annotations
@@ -13,14 +15,21 @@ import time
 from typing import Any
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from . import protocol
-from .errors import EngineDied, EngineError, EngineTimeout
+from .credentials import Credentials
+from .errors import AuthenticationError, EngineDied, EngineError, EngineTimeout
 from .launcher import EngineProcess
 
 DEFAULT_TIMEOUT_S = 60.0
 # How often a wait checks whether a launched engine died.
 _POLL_SLICE_MS = 250
+# ZeroMQ's events for a connection whose security handshake failed (mechanism mismatch,
+# undecryptable CURVE hello: a missing or wrong engine key).
+_HANDSHAKE_FAILED = (
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+)
 
 
 class EngineClient:
@@ -32,19 +41,70 @@ class EngineClient:
         process: EngineProcess | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         client_name: str = "coinrun-py",
+        credentials: Credentials | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.process = process
         self.timeout_s = float(timeout_s)
+        creds = credentials or Credentials()
+        self._token = creds.token
+        self.encrypted = creds.engine_key is not None
         self._ctx = zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
         self._sock.setsockopt(zmq.RCVTIMEO, _POLL_SLICE_MS)
-        self._sock.connect(endpoint)
+        if creds.engine_key is not None:
+            public, secret = zmq.curve_keypair()  # this client's own pair, new each time
+            self._sock.curve_serverkey = creds.engine_key.encode()
+            self._sock.curve_publickey = public
+            self._sock.curve_secretkey = secret
+        monitor = self._sock.get_monitor_socket(_HANDSHAKE_FAILED) if process is None else None
         self._next_id = 1
         self._closed = False
-        self.hello = self.request(protocol.hello(client_name))
+        try:
+            try:
+                self._sock.connect(endpoint)
+                self.hello = self._hello(client_name, monitor)
+            finally:
+                if monitor is not None:
+                    self._sock.disable_monitor()
+                    monitor.close(linger=0)
+        except BaseException:
+            self.close()
+            raise
         protocol.check_hello_reply(self.hello)
+
+    def _hello(self, client_name: str, monitor: zmq.Socket | None) -> dict[str, Any]:
+        """The hello round trip; a failed security handshake reported by ``monitor`` ends
+        it at once with AuthenticationError."""
+        rid = self.send(protocol.hello(client_name))
+        if monitor is not None:
+            poller = zmq.Poller()
+            poller.register(self._sock, zmq.POLLIN)
+            poller.register(monitor, zmq.POLLIN)
+            deadline = time.monotonic() + self.timeout_s
+            while time.monotonic() < deadline:
+                ready = dict(poller.poll(_POLL_SLICE_MS))
+                if self._sock in ready:
+                    break
+                if monitor in ready:
+                    event = recv_monitor_message(monitor)
+                    if event["event"] & _HANDSHAKE_FAILED:
+                        raise self._handshake_error()
+        reply, _ = self.recv(rid)
+        return reply
+
+    def _handshake_error(self) -> AuthenticationError:
+        if self.encrypted:
+            what = "this client's engine_key is not the engine's public key, or the engine does not encrypt"
+        else:
+            what = "the engine encrypts (CURVE) and this client has no engine_key"
+        return AuthenticationError(
+            f"the engine at {self.endpoint} refused the connection handshake: {what}",
+            code="HANDSHAKE",
+            hint="pass engine_key= the engine's public key or its KEYFILE.pub path (the engine prints it at "
+            "start), or set COINRUN_ENGINE_KEY; engines on loopback or ipc:// without --key-file take no key",
+        )
 
     @property
     def is_local(self) -> bool:
@@ -62,6 +122,8 @@ class EngineClient:
         self._next_id += 1
         msg["id"] = rid
         msg.setdefault("v", protocol.PROTOCOL_MAJOR)
+        if self._token is not None:
+            msg["token"] = self._token
         data = protocol.encode(msg)
         if frames:
             self._sock.send(data, zmq.SNDMORE)
@@ -127,7 +189,7 @@ class EngineClient:
         )
 
     def close(self) -> None:
-        if not self._closed:
+        if not getattr(self, "_closed", True):
             self._closed = True
             self._sock.close(linger=0)
 

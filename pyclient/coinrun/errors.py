@@ -78,6 +78,12 @@ class VersionMismatch(EngineError):
     """The engine and this package speak different protocol or layout versions."""
 
 
+class AuthenticationError(EngineError):
+    """The engine refused this client: a missing or wrong ``token`` (code ``UNAUTHORIZED``),
+    or a failed encrypted handshake (no ``engine_key``, or not the engine's; code
+    ``HANDSHAKE``). Nothing changed on the engine."""
+
+
 class EngineDied(CoinRunError):
     """The engine process exited (or was killed) while this client needed it."""
 

@@ -1,4 +1,4 @@
-"""Protocol 1.1 of ``coinrun-engine serve`` (docs/protocol.md): versions, encoding, and the
+"""Protocol 1.2 of ``coinrun-engine serve`` (docs/protocol.md): versions, encoding, and the
 mapping from error replies to exceptions. Pure functions, testable without an engine."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 import msgpack
 
 from .errors import (
+    AuthenticationError,
     CoinRunError,
     EngineError,
     InvalidAction,
@@ -17,7 +18,7 @@ from .errors import (
 )
 
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 1  # 1.1: get_state / set_state (docs/state.md)
+PROTOCOL_MINOR = 2  # 1.1: get_state / set_state (docs/state.md); 1.2: UNAUTHORIZED
 LAYOUT_VERSION = 1
 SHM_MAGIC = b"COINRUN\0"
 
@@ -30,6 +31,7 @@ _ERROR_CLASSES: dict[str, type[EngineError]] = {
     "UNKNOWN_GAME": InvalidOption,
     "VERSION_MISMATCH": VersionMismatch,
     "BAD_STATE": InvalidState,
+    "UNAUTHORIZED": AuthenticationError,
 }
 
 

@@ -21,6 +21,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from . import protocol
 from .client import EngineClient, client_identity
+from .credentials import CREDENTIAL_OPTIONS, pop_credentials
 from .doorbell import Doorbell, DoorbellClosed
 from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption, ResetNeeded
 from .gym_compat import HumanViewer, check_actions, step_infos, translate_options
@@ -33,14 +34,8 @@ from .state import StateMixin
 # Options handled by the client itself (everything else goes to the engine, which checks it
 # against its own schema).
 CLIENT_OPTIONS = (
-    "doorbell",
-    "lease_s",
-    "address",
-    "timeout",
-    "ring_depth",
-    "batch_size",
-    "transport",
-    "label",
+    *("doorbell", "lease_s", "address", "timeout", "ring_depth", "batch_size", "transport", "label"),
+    *CREDENTIAL_OPTIONS,
 )
 # Procgen's names that the client translates (gym_compat.translate_options).
 PROCGEN_ALIASES = ("rand_seed", "distribution_mode")
@@ -66,7 +61,8 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
     ``paint_vel_info``, ``use_data_augmentation``, ``use_black_white``, ``is_high_res``,
     ``default_zoom``, ``num_threads``; plus ``seed`` (pool seed; random when omitted),
     ``autoreset_mode`` (``"same_step"`` default or ``"next_step"``), ``address`` (connect to
-    a running engine instead of launching one), ``timeout`` (seconds per request),
+    a running engine instead of launching one; ``token``, ``token_file``, ``engine_key``: its
+    credentials, see credentials.py), ``timeout`` (seconds per request),
     ``ring_depth``, ``batch_size`` (async ``send``/``recv``), ``transport`` (``"shm"`` or
     ``"inline"``; default: shm for local engines, inline for remote ones), ``label`` (shown to
     spectators). Procgen's names: ``start_level``, ``distribution_mode``, ``rand_seed``,
@@ -100,6 +96,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         if opts.get("max_episode_steps") is None:
             opts.pop("max_episode_steps", None)  # None: the game's own limit
         address = opts.pop("address", None)
+        credentials = pop_credentials(opts, address)
         timeout = float(opts.pop("timeout", 60.0))
         batch_size = opts.pop("batch_size", None)
         transport = opts.pop("transport", None)
@@ -129,7 +126,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             if address is None:
                 self._process = EngineProcess()
                 address = self._process.endpoint
-            self._client = EngineClient(address, process=self._process, timeout_s=timeout)
+            self._client = EngineClient(address, process=self._process, timeout_s=timeout, credentials=credentials)
             hello = self._client.hello
             engine_names = [o["name"] for o in hello["options"]]
             valid = sorted(set(engine_names) - {"game", "num_envs"} | set(CLIENT_OPTIONS) | set(PROCGEN_ALIASES))

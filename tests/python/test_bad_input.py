@@ -361,14 +361,20 @@ def test_token_required_on_every_request(engine_path, tmp_path):
     tok = tmp_path / "token"
     tok.write_text("s3cret-token-0123456789\n")
     tok.chmod(0o600)
-    e = Engine(engine_path, "tcp://0.0.0.0:0", "--token-file", str(tok))
+    key = tmp_path / "engine.key"
+    e = Engine(engine_path, "tcp://0.0.0.0:0", "--token-file", str(tok), "--key-file", str(key))
     try:
         port = e.endpoint.rsplit(":", 1)[1]
         e.sock.close()
-        e.sock = dealer(f"tcp://127.0.0.1:{port}")
+        # A public endpoint is a CURVE server: the raw socket needs the engine's public key.
+        e.sock = zmq.Context.instance().socket(zmq.DEALER)
+        e.sock.setsockopt(zmq.LINGER, 0)
+        e.sock.curve_serverkey = Path(f"{key}.pub").read_text().strip().encode()
+        e.sock.curve_publickey, e.sock.curve_secretkey = zmq.curve_keypair()
+        e.sock.connect(f"tcp://127.0.0.1:{port}")
         for bad in ({}, {"token": "wrong"}, {"token": "s3cret-token-012345678"}, {"token": 5}):
             r, _ = ask(e.sock, req(type="create", options={"num_envs": 1}, **bad))
-            assert r["type"] == "error" and "token" in r["message"], r
+            assert r["type"] == "error" and r["code"] == "UNAUTHORIZED" and "token" in r["message"], r
         r, _ = ask(e.sock, req(type="list_sessions", token="s3cret-token-0123456789"))
         assert r["type"] == "sessions" and r["sessions"] == []
         r, _ = ask(e.sock, req(type="ping", token="s3cret-token-0123456789"))

@@ -157,7 +157,7 @@ def test_envelope_errors(engine):
 def test_hello_describes_games_and_options(engine):
     _, sock = engine
     r, _ = ask(sock, req(type="hello", protocol=[1, 0], client="test"))
-    assert r["type"] == "hello_ok" and r["protocol"] == [1, 1] and r["layout_version"] == 1
+    assert r["type"] == "hello_ok" and r["protocol"] == [1, 2] and r["layout_version"] == 1
     assert {g["name"] for g in r["games"]} == {"standard", "platform", "maze"}
     names = {o["name"] for o in r["options"]}
     assert {"num_levels", "set_seed", "paint_vel_info", "autoreset_mode"} <= names
