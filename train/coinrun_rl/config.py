@@ -74,6 +74,10 @@ class Args:
     """"auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1", ..."""
     num_threads: int = 0
     """engine worker threads per env batch (0: the engine's choice)"""
+    engine_address: str | None = None
+    """use running engines instead of launching one per process: comma-separated endpoints
+    (tcp://HOST:PORT, ipc://PATH), rank r takes entry r % count; token and key from
+    COINRUN_TOKEN / COINRUN_TOKEN_FILE and COINRUN_ENGINE_KEY (docs/reproducing.md §2)"""
     torch_threads: int = 0
     """torch CPU threads per process (0: torch's default divided by the number of ranks)"""
     track: bool = False
@@ -206,6 +210,7 @@ SESSION_FIELDS = (
     "save_interval",
     "final_eval",
     "num_threads",
+    "engine_address",
     "torch_threads",
     "progress",
     "compile",

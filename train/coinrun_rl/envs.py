@@ -3,6 +3,7 @@ device, and reading finished episodes out of the vector env's infos (docs/rules.
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any
 
@@ -10,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from .config import GAME_ENV_IDS, SOLVED_RETURN
+from .config import GAME_ENV_IDS, SOLVED_RETURN, UsageError
 
 # The engine's observation views are read-only on purpose; torch warns about wrapping one even
 # though it is only ever copied from here.
@@ -40,10 +41,25 @@ def env_kwargs(args: Any, *, test: bool) -> dict[str, Any]:
     }
 
 
+def engine_address_for_rank(addresses: str | None, rank: int) -> str | None:
+    """--engine-address: rank r takes entry r % count of the comma-separated endpoints."""
+    if not addresses:
+        return None
+    entries = [a.strip() for a in addresses.split(",") if a.strip()]
+    bad = [a for a in entries if not a.startswith(("tcp://", "ipc://"))]
+    if not entries or bad:
+        raise UsageError(f"--engine-address {addresses!r}: each entry must be tcp://HOST:PORT or ipc://PATH")
+    return entries[rank % len(entries)]
+
+
 def make_envs(args: Any, num_envs: int, *, test: bool, seed: int) -> gym.vector.VectorEnv:
     kwargs = env_kwargs(args, test=test)
     if args.num_threads > 0:
         kwargs["num_threads"] = args.num_threads
+    # torchrun's RANK: this process's index (0 when run without torchrun).
+    address = engine_address_for_rank(getattr(args, "engine_address", None), int(os.environ.get("RANK", "0")))
+    if address is not None:
+        kwargs["address"] = address
     return gym.make_vec(GAME_ENV_IDS[args.game_type], num_envs=num_envs, seed=seed, **kwargs)
 
 
