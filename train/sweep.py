@@ -34,6 +34,10 @@ from coinrun_rl.evaluation import train_test_evaluation
 from coinrun_rl.figures import draw_figure
 
 PPO = Path(__file__).resolve().parent / "ppo.py"
+# The sweep may itself be one rank of a torchrun; its runs are single-process training jobs
+# that must not join a process group.
+TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
+                      "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID")
 
 
 @dataclass
@@ -98,6 +102,17 @@ def result_path(sweep: SweepArgs, run_id: str) -> Path:
     return sweep.out_dir / sweep.name / f"{run_id}.json"
 
 
+def child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in TORCHRUN_VARIABLES}
+
+
+def run_device(sweep: SweepArgs) -> str:
+    """With several GPUs, the processes of one machine take one each (torchrun's LOCAL_RANK)."""
+    if sweep.device in ("auto", "cuda") and torch.cuda.device_count() > 1:
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count()}"
+    return sweep.device
+
+
 def train_command(sweep: SweepArgs, run: Run, threads: int) -> list[str]:
     run_id = run.run_id(sweep)
     cmd = [
@@ -107,7 +122,7 @@ def train_command(sweep: SweepArgs, run: Run, threads: int) -> list[str]:
         run_id,
         "--no-progress",
         "--device",
-        sweep.device,
+        run_device(sweep),
         "--save-interval",
         str(sweep.save_interval),
         "--num-eval",
@@ -146,7 +161,9 @@ def do_run(sweep: SweepArgs, run: Run, threads: int, progress: Any) -> dict[str,
     started, last_step = time.time(), 0
     log = sweep.out_dir / sweep.name / f"{run_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a") as f, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p:
+    with open(log, "a") as f, subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=child_env()
+    ) as p:
         assert p.stdout is not None
         for line in p.stdout:
             f.write(line)

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .registration import GAME_IDS
+
 VIEWER_NAME = "coinrun-viewer"
 
 
@@ -77,7 +79,7 @@ def viewer_args(ns: argparse.Namespace) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m coinrun.interactive", description=__doc__.split("\n\n")[0])
-    p.add_argument("-gamet", "--game-type", default="standard", choices=["standard", "platform", "maze"])
+    p.add_argument("-gamet", "--game-type", default="standard", choices=sorted(set(GAME_IDS.values())))
     p.add_argument("-nlev", "--num-levels", type=int, default=0)
     p.add_argument("-set-seed", "--set-seed", type=int, default=-1)
     p.add_argument("-pvi", "--paint-vel-info", type=int, default=-1)

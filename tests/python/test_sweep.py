@@ -57,3 +57,18 @@ def test_tiny_sweep_runs_resumes_and_aggregates(tmp_path: Path) -> None:
     # Split over two ranks: rank 1 owns the second run only, and it is done.
     out = sweep(tmp_path, "--rank", "1", "--world-size", "2")
     assert "1 for rank 1, 1 done, 0 to do" in out
+
+
+def test_runs_do_not_inherit_the_sweeps_torchrun_rank(monkeypatch) -> None:
+    """Under torchrun the sweep is one rank; its training runs are single-process jobs."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(REPO / "train"))
+    import sweep as sweep_module
+
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("COINRUN_ENGINE", "/x")
+    env = sweep_module.child_env()
+    assert not {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"} & set(env)
+    assert env["COINRUN_ENGINE"] == "/x"

@@ -45,10 +45,11 @@ class Budget:
 
 
 GPU_BUDGET = Budget("gpu (the paper's)", 256_000_000, "impala", 500, 32, "IMPALA-CNN, 500 levels, 256M steps")
-# Measured on a 2-core VM (docs/reproducing.md §4): Nature-CNN trains at about 1,000 steps/s,
-# so 1M steps plus the final evaluation fit in about 20 minutes, and 200 levels are few
-# enough to be learned in that budget while leaving a visible generalization gap.
-CPU_BUDGET = Budget("cpu (20-minute recipe)", 1_000_000, "nature", 200, 32, "Nature-CNN, 200 levels, 1M steps")
+# Measured on a 2-core VM (docs/reproducing.md §4): the Nature-CNN trains at about 1,000
+# steps/s there, so 500k steps plus the final evaluation take about 10-20 minutes depending on
+# what else runs; 200 levels are few enough to be learned in that budget and leave a visible
+# generalization gap.
+CPU_BUDGET = Budget("cpu (20-minute recipe)", 500_000, "nature", 200, 32, "Nature-CNN, 200 levels, 500k steps")
 
 
 @dataclass
@@ -151,7 +152,7 @@ class Args:
 
     # ---- PPO (§10.3) ----
     total_timesteps: int | None = None
-    """environment steps over all ranks; default 256M on a GPU, 1M on the CPU recipe (with
+    """environment steps over all ranks; default 256M on a GPU, 500k on the CPU recipe (with
     --restore-id: the checkpoint's, unless given)"""
     learning_rate: float = 5e-4
     """Adam step size, annealed linearly to 0"""
@@ -284,15 +285,16 @@ def finalize_args(args: Args, world_size: int, device: torch.device) -> Args:
 
 
 def describe(args: Args, device: torch.device) -> str:
-    """The line printed at start so a user knows which configuration runs."""
+    """Printed at start, so a user knows which configuration runs and what the other is."""
+    mine, other = (GPU_BUDGET, CPU_BUDGET) if device.type == "cuda" else (CPU_BUDGET, GPU_BUDGET)
     speed = [name for name in ("channels_last", "compile", "bf16", "async_envs") if getattr(args, name) in (True, "on")]
-    return (
-        f"run {args.run_id}: budget {args.budget}; {args.architecture} on {args.game_type}, "
-        f"{'unlimited' if args.num_levels == 0 else args.num_levels} training levels, "
-        f"{args.total_timesteps:,} steps on {device} ({args.world_size} process(es)); global "
-        f"batch {args.batch_size} = {args.world_size} x {args.num_envs} envs x {args.num_steps} "
-        f"steps, {args.num_iterations} updates; speed: {', '.join(speed) or 'plain'}"
-    )
+    levels = "unlimited" if args.num_levels == 0 else args.num_levels
+    return (f"run {args.run_id}: {args.architecture} on {args.game_type}, {levels} training levels, "
+            f"{args.total_timesteps:,} steps on {device} ({args.world_size} process(es)); global batch "
+            f"{args.batch_size} = {args.world_size} x {args.num_envs} envs x {args.num_steps} steps, "
+            f"{args.num_iterations} updates; speed: {', '.join(speed) or 'plain'}\n"
+            f"defaults for unset settings: budget {mine.name} = {mine.description} "
+            f"(the {other.name.split()[0]} budget would be {other.description})")
 
 
 def as_dict(args: Args) -> dict:
