@@ -138,4 +138,16 @@ void Listener::send(const Request& req, std::span<const char> map, std::span<con
   }
 }
 
+void Listener::send_frames(std::vector<zmq::message_t>& frames) {
+  try {
+    for (size_t i = 0; i < frames.size(); ++i) {
+      const bool last = i + 1 == frames.size();
+      const auto flags = last ? zmq::send_flags::dontwait : zmq::send_flags::sndmore | zmq::send_flags::dontwait;
+      if (!sock_.send(frames[i], flags)) return;
+    }
+  } catch (const zmq::error_t& e) {
+    if (log_level_ >= 2) std::cerr << "coinrun-engine: reply dropped: " << e.what() << "\n";
+  }
+}
+
 }  // namespace coinrun

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "reply_sink.h"
 #include "request.h"
 
 namespace coinrun {
@@ -17,7 +18,7 @@ namespace coinrun {
 // std::invalid_argument for endpoints that are not ipc://, tcp:// or inproc://.
 std::string resolve_bind_endpoint(const std::string& endpoint, bool allow_remote);
 
-class Listener {
+class Listener final : public ReplySink {
  public:
   // Binds `bind` (through resolve_bind_endpoint). With a non-empty `token`, every request
   // must carry it. With a non-empty `curve_secret` (Z85), the socket is a CURVE server: only
@@ -37,10 +38,11 @@ class Listener {
   void open(const std::vector<zmq::message_t>& frames, Request& req) const;
   // Sends `map` (and one payload frame when non-empty) to the request's peer. A full
   // queue or a vanished peer drops the reply: the client's timeout then reports it.
-  void send(const Request& req, std::span<const char> map, std::span<const uint8_t> payload = {});
-  void send(const Request& req, const msgpack::sbuffer& map, std::span<const uint8_t> payload = {}) {
-    send(req, std::span<const char>(map.data(), map.size()), payload);
-  }
+  using ReplySink::send;
+  void send(const Request& req, std::span<const char> map, std::span<const uint8_t> payload) override;
+  // Sends one reply queued by another thread (outbox.h), identity frame first; dropped
+  // like above when it cannot be delivered.
+  void send_frames(std::vector<zmq::message_t>& frames);
 
  private:
   zmq::context_t ctx_;

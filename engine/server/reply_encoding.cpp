@@ -1,13 +1,16 @@
 #include "reply_encoding.h"
 
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "core/game.h"
 #include "core/game_registry.h"
 #include "core/option_table.h"
+#include "core/options.h"
 #include "render/observation.h"
 #include "shm_layout.h"
+#include "shm_segment.h"
 
 namespace coinrun {
 namespace {
@@ -163,6 +166,29 @@ void write_sessions(MapWriter& w, const SessionRegistry& sessions, Clock::time_p
     pk.pack("client_pid").pack(s->params().client_pid);
     pk.pack("steps").pack(s->steps());
     pk.pack("created_s").pack(created_s);
+  }
+}
+
+// The error reply for whatever a request threw: its own ProtocolError, or the code that
+// fits the exception.
+ProtocolError as_protocol_error(std::exception_ptr thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const ProtocolError& e) {
+    return e;
+  } catch (const OptionError& e) {
+    return ProtocolError(ErrorCode::BadOption, e.what(), "see the option schema in the hello reply");
+  } catch (const ShmError& e) {
+    return ProtocolError(ErrorCode::Resource, e.what(),
+                         "free space in /dev/shm or use fewer envs / a smaller ring_depth");
+  } catch (const std::bad_alloc&) {
+    return ProtocolError(ErrorCode::Resource, "out of memory", "use fewer envs or a smaller ring_depth");
+  } catch (const std::exception& e) {
+    return ProtocolError(ErrorCode::Internal, std::string("internal error: ") + e.what(),
+                         "please report this with the request that caused it");
+  } catch (...) {
+    return ProtocolError(ErrorCode::Internal, "internal error: unknown exception",
+                         "please report this with the request that caused it");
   }
 }
 

@@ -5,6 +5,7 @@
 #include <msgpack.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string_view>
 
 #include "protocol.h"
@@ -35,5 +36,9 @@ void write_create(MapWriter& w, const Session& s);
 void write_sessions(MapWriter& w, const SessionRegistry& sessions, Clock::time_point engine_start);
 
 const char* transport_name(Transport t);
+
+// The error reply for whatever a request threw: its own ProtocolError, or the code that fits
+// the exception (OptionError: BAD_OPTION, ShmError and bad_alloc: RESOURCE, else INTERNAL).
+ProtocolError as_protocol_error(std::exception_ptr thrown);
 
 }  // namespace coinrun

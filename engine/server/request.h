@@ -23,4 +23,11 @@ struct Request {
   Fields fields() const { return Fields(message.get()); }
 };
 
+// A received message and the Request that points into it, kept together (on the heap, so
+// the pointers stay valid) while the request waits for its session's worker.
+struct InboundRequest {
+  std::vector<zmq::message_t> frames;
+  Request req;
+};
+
 }  // namespace coinrun

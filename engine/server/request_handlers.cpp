@@ -10,37 +10,10 @@
 
 #include "core/options.h"
 #include "create_request.h"
-#include "shm_segment.h"
+#include "session_worker.h"
 
 namespace coinrun {
 namespace {
-
-// Each new render size makes the renderer build (and keep) sprites scaled for it; capping the
-// number of sizes bounds that memory so no client can grow the engine without limit.
-constexpr size_t kMaxRenderSizes = 32;
-
-// The error reply for whatever a request threw: its own ProtocolError, or the code that
-// fits the exception.
-ProtocolError as_protocol_error(std::exception_ptr thrown) {
-  try {
-    std::rethrow_exception(thrown);
-  } catch (const ProtocolError& e) {
-    return e;
-  } catch (const OptionError& e) {
-    return ProtocolError(ErrorCode::BadOption, e.what(), "see the option schema in the hello reply");
-  } catch (const ShmError& e) {
-    return ProtocolError(ErrorCode::Resource, e.what(),
-                         "free space in /dev/shm or use fewer envs / a smaller ring_depth");
-  } catch (const std::bad_alloc&) {
-    return ProtocolError(ErrorCode::Resource, "out of memory", "use fewer envs or a smaller ring_depth");
-  } catch (const std::exception& e) {
-    return ProtocolError(ErrorCode::Internal, std::string("internal error: ") + e.what(),
-                         "please report this with the request that caused it");
-  } catch (...) {
-    return ProtocolError(ErrorCode::Internal, "internal error: unknown exception",
-                         "please report this with the request that caused it");
-  }
-}
 
 using Handler = void (RequestHandlers::*)(const Request&);
 
@@ -51,13 +24,20 @@ uint64_t EngineInfo::uptime_ms() const {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
 
-RequestHandlers::RequestHandlers(Listener& listener, SessionRegistry& sessions, const EngineInfo& engine)
-    : listener_(listener), sessions_(sessions), engine_(engine) {}
+RequestHandlers::RequestHandlers(Listener& listener, Outbox& outbox, SessionRegistry& sessions,
+                                 const EngineInfo& engine)
+    : listener_(listener), outbox_(outbox), sessions_(sessions), engine_(engine) {}
 
-void RequestHandlers::handle(const std::vector<zmq::message_t>& frames) {
-  Request req;
+void RequestHandlers::handle(std::unique_ptr<InboundRequest> in) {
+  Request& req = in->req;
   try {
-    listener_.open(frames, req);
+    listener_.open(in->frames, req);
+    if (SessionHandlers::handles(req.type)) {
+      // The session's worker answers it (NO_SESSION is answered here).
+      Session& s = sessions_.find(req.fields());
+      s.post(std::move(in));
+      return;
+    }
     dispatch(req);
   } catch (...) {
     send(req, replies_.error(req.id, as_protocol_error(std::current_exception())));
@@ -69,14 +49,9 @@ void RequestHandlers::dispatch(const Request& req) {
     std::string_view type;
     Handler handler;
   };
-  static constexpr std::array<Route, 11> kRoutes = {{
+  static constexpr std::array<Route, 6> kRoutes = {{
       {"hello", &RequestHandlers::on_hello},
       {"create", &RequestHandlers::on_create},
-      {"reset", &RequestHandlers::on_reset},
-      {"step", &RequestHandlers::on_step},
-      {"render", &RequestHandlers::on_render},
-      {"get_state", &RequestHandlers::on_get_state},
-      {"set_state", &RequestHandlers::on_set_state},
       {"list_sessions", &RequestHandlers::on_list_sessions},
       {"ping", &RequestHandlers::on_ping},
       {"close", &RequestHandlers::on_close},
@@ -87,82 +62,9 @@ void RequestHandlers::dispatch(const Request& req) {
   }
   std::string valid;
   for (const Route& r : kRoutes) valid += (valid.empty() ? "" : ", ") + std::string(r.type);
+  valid += ", reset, step, render, get_state, set_state";
   throw ProtocolError(ErrorCode::UnknownType, "unknown request type '" + std::string(req.type) + "'",
                       "use one of " + valid);
-}
-
-uint64_t RequestHandlers::step(Session& s, uint64_t seq, uint32_t slot, int64_t n,
-                               std::string_view inline_actions, std::string_view inline_env_ids,
-                               MapWriter& reply) {
-  const auto t0 = Clock::now();
-  s.step(seq, slot, n, inline_actions, inline_env_ids);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
-  reply.add("n", n).add("step_us", static_cast<int64_t>(us));
-  return static_cast<uint64_t>(us);
-}
-
-void RequestHandlers::on_step(const Request& req) {
-  sequenced(req, "step_ok", [&](Session& s, uint64_t seq, uint32_t slot, MapWriter& w) {
-    const int64_t n = req.fields().opt_int("n").value_or(s.num_envs());
-    std::string_view actions, env_ids;
-    if (s.transport() == Transport::Inline) {
-      if (!req.payload.empty()) actions = req.payload[0];
-      if (req.payload.size() > 1) env_ids = req.payload[1];
-    }
-    step(s, seq, slot, n, actions, env_ids, w);
-  });
-}
-
-void RequestHandlers::handle_doorbell(Session& s) {
-  if (!s.take_doorbell()) return;
-  s.touch();
-  const DoorbellBlock& d = s.doorbell();
-  const auto seq = static_cast<int64_t>(d.seq);
-  const int64_t slot = d.slot;
-  const int64_t n = d.n;
-  try {
-    uint64_t us = 0;
-    // The doorbell has no request id (0); caching its reply keeps a `step` retry over
-    // ZeroMQ in step with the seq the doorbell just used.
-    fill_slot(s, 0, "step_ok", seq, slot, [&](Session& session, uint64_t q, uint32_t sl, MapWriter& w) {
-      us = step(session, q, sl, n, {}, {}, w);
-    });
-    s.answer_doorbell(true, nullptr, 0, us);
-  } catch (...) {
-    const msgpack::sbuffer& m = replies_.error(0, as_protocol_error(std::current_exception()));
-    s.answer_doorbell(false, m.data(), m.size(), 0);
-  }
-}
-
-void RequestHandlers::on_reset(const Request& req) {
-  sequenced(req, "reset_ok", [&](Session& s, uint64_t seq, uint32_t slot, MapWriter& w) {
-    const Fields f = req.fields();
-    std::optional<uint32_t> seed;
-    if (auto v = f.opt_int("seed")) {
-      if (*v < 0 || *v > static_cast<int64_t>(UINT32_MAX)) {
-        throw ProtocolError(ErrorCode::BadOption,
-                            "reset seed " + std::to_string(*v) + " is out of range [0, 2^32)",
-                            "use a seed in [0, 4294967295]");
-      }
-      seed = static_cast<uint32_t>(*v);
-    }
-    std::optional<std::string_view> mask = f.opt_bin("mask");
-    std::vector<uint32_t> level_seeds;
-    if (const msgpack::object* a = f.opt_array("level_seeds")) {
-      level_seeds.reserve(a->via.array.size);
-      for (uint32_t i = 0; i < a->via.array.size; ++i) {
-        const auto& e = a->via.array.ptr[i];
-        if (e.type != msgpack::type::POSITIVE_INTEGER || e.via.u64 > UINT32_MAX) {
-          throw ProtocolError(ErrorCode::BadOption,
-                              "level_seeds[" + std::to_string(i) + "] is not an integer in [0, 2^32)",
-                              "send non-negative 32-bit level seeds");
-        }
-        level_seeds.push_back(static_cast<uint32_t>(e.via.u64));
-      }
-    }
-    s.reset(seq, slot, seed, mask, std::move(level_seeds));
-    w.add("n", s.num_envs());
-  });
 }
 
 void RequestHandlers::on_hello(const Request& req) {
@@ -188,6 +90,12 @@ void RequestHandlers::on_hello(const Request& req) {
 void RequestHandlers::on_create(const Request& req) {
   SessionParams params = parse_create_request(req.fields(), engine_.default_threads, engine_.hostname);
   Session& s = sessions_.create(std::move(params));
+  try {
+    s.attach_worker(std::make_unique<SessionWorker>(s, outbox_, render_sizes_));
+  } catch (...) {
+    sessions_.close(s.id(), "no worker thread");
+    throw;
+  }
   MapWriter w = replies_.begin(req.id, "create_ok");
   write_create(w, s);
   if (engine_.log_level >= 1) {
@@ -196,46 +104,6 @@ void RequestHandlers::on_create(const Request& req) {
               << transport_name(s.transport()) << ")\n";
   }
   send(req, w.finish());
-}
-
-void RequestHandlers::on_render(const Request& req) {
-  const Fields f = req.fields();
-  Session& s = sessions_.find(f);
-  const int64_t env = f.get_int("env");
-  if (env < 0 || env >= s.num_envs()) {
-    throw ProtocolError(ErrorCode::BadMessage,
-                        "env " + std::to_string(env) + " is out of range [0, " +
-                            std::to_string(s.num_envs()) + ")",
-                        "pick an env index below num_envs (see list_sessions)",
-                        {{"env", env, {}}, {"num_envs", s.num_envs(), {}}});
-  }
-  const int64_t w_px = f.opt_int("width").value_or(kDefaultRenderSide);
-  const int64_t h_px = f.opt_int("height").value_or(kDefaultRenderSide);
-  for (int64_t v : {w_px, h_px}) {
-    if (v < kMinRenderSide || v > kMaxRenderSide) {
-      throw ProtocolError(ErrorCode::BadMessage,
-                          "render size " + std::to_string(v) + " is out of range [" +
-                              std::to_string(kMinRenderSide) + ", " +
-                              std::to_string(kMaxRenderSide) + "]",
-                          "ask for 512 x 512 (the default)");
-    }
-  }
-  if (!render_sizes_.contains({w_px, h_px})) {
-    if (render_sizes_.size() >= kMaxRenderSizes) {
-      throw ProtocolError(ErrorCode::Resource,
-                          "this engine has already rendered " + std::to_string(kMaxRenderSizes) +
-                              " different frame sizes, its limit",
-                          "render at a size used before (e.g. 512 x 512) or start a new engine");
-    }
-    render_sizes_.insert({w_px, h_px});
-  }
-  render_buf_.resize(static_cast<size_t>(w_px * h_px * 3));
-  const Env& e = s.pool().env(static_cast<int>(env));
-  e.render(FrameView::packed(render_buf_.data(), static_cast<int>(w_px), static_cast<int>(h_px)));
-  MapWriter w = replies_.begin(req.id, "render_ok");
-  w.add("width", w_px).add("height", h_px).add("level_seed", e.state().level_seed);
-  w.add("episode_return", e.episode_return()).add("episode_length", e.episode_length());
-  send(req, w.finish(), render_buf_);
 }
 
 void RequestHandlers::on_list_sessions(const Request& req) {

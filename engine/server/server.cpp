@@ -43,9 +43,7 @@ Server::Server(ServerOptions opts)
       engine_(engine_info(opts_)),
       listener_(opts_.bind, opts_.allow_remote, opts_.token, opts_.curve_secret, opts_.log_level),
       sessions_(engine_.pid, opts_.log_level),
-      handlers_(listener_, sessions_, engine_) {
-  frames_.reserve(8);
-}
+      handlers_(listener_, outbox_, sessions_, engine_) {}
 
 void Server::request_stop() { g_stop.store(true); }
 
@@ -72,30 +70,23 @@ int Server::run() {
       if (opts_.log_level >= 1) std::cerr << "coinrun-engine: parent process gone, exiting\n";
       break;
     }
-    items_.clear();
-    item_sessions_.clear();
-    items_.push_back({listener_.handle(), 0, ZMQ_POLLIN, 0});
-    item_sessions_.push_back(nullptr);
-    for (const auto& [id, s] : sessions_) {
-      if (s->request_fd() >= 0) {
-        items_.push_back({nullptr, s->request_fd(), ZMQ_POLLIN, 0});
-        item_sessions_.push_back(s.get());
-      }
-    }
+    zmq::pollitem_t items[2] = {{listener_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, outbox_.fd(), ZMQ_POLLIN, 0}};
     int rc = 0;
     try {
-      rc = zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(kTickMs));
+      rc = zmq::poll(items, 2, std::chrono::milliseconds(kTickMs));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       throw;
     }
-    for (size_t k = 1; rc > 0 && k < items_.size(); ++k) {
-      if (items_[k].revents & ZMQ_POLLIN) handlers_.handle_doorbell(*item_sessions_[k]);
+    if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) {
+      outbox_.take(replies_);
+      for (auto& reply : replies_) listener_.send_frames(reply);
     }
-    if (rc > 0 && (items_[0].revents & ZMQ_POLLIN)) {
+    if (rc > 0 && (items[0].revents & ZMQ_POLLIN)) {
       for (int k = 0; k < kMaxMessagesPerWake && !handlers_.shutdown_requested(); ++k) {
-        if (!listener_.receive(frames_)) break;
-        if (frames_.size() >= 2) handlers_.handle(frames_);
+        auto in = std::make_unique<InboundRequest>();
+        if (!listener_.receive(in->frames)) break;
+        if (in->frames.size() >= 2) handlers_.handle(std::move(in));
       }
     }
     if (Clock::now() - last_tick_ >= std::chrono::milliseconds(kTickMs)) tick();

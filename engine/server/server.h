@@ -1,12 +1,15 @@
 #pragma once
-// The engine's main loop: poll the listener and the sessions' doorbells, hand each message
-// to the request handlers, and between requests reclaim the sessions of dead clients, bump
-// heartbeats, and stop when asked to, on a signal, or when the parent process dies. Errors
-// become error replies (docs/protocol.md); nothing a client sends can make the engine exit.
+// The engine's request thread: poll the listener and the outbox, hand each message to the
+// request handlers, send the replies that session workers queued, and between requests
+// reclaim the sessions of dead clients, bump heartbeats, and stop when asked to, on a
+// signal, or when the parent process dies. Errors become error replies (docs/protocol.md);
+// nothing a client sends can make the engine exit.
 //
 // The parts, one responsibility each: listener.h (socket, envelope, authentication),
-// session_registry.h (live sessions and their quota), request_handlers.h (what each request
-// does), reply_encoding.h (how replies are written), create_request.h (reading `create`).
+// session_registry.h (live sessions and their quota), request_handlers.h (engine requests,
+// routing), session_worker.h (a thread per session, its doorbell too), session_handlers.h
+// (what a session's requests do), outbox.h (replies from other threads), reply_encoding.h
+// (how replies are written), create_request.h (reading `create`).
 #include <zmq.hpp>
 
 #include <vector>
@@ -51,13 +54,11 @@ class Server {
   EngineInfo engine_;
   Clock::time_point last_tick_ = engine_.start;
   Listener listener_;
-  SessionRegistry sessions_;
+  Outbox outbox_;
+  SessionRegistry sessions_;  // after the outbox: workers reply into it until they stop
   RequestHandlers handlers_;
 
-  // Reused across polls: no allocation per step once they have grown.
-  std::vector<zmq::message_t> frames_;
-  std::vector<zmq::pollitem_t> items_;
-  std::vector<Session*> item_sessions_;
+  std::vector<std::vector<zmq::message_t>> replies_;  // reused across wake-ups
 };
 
 }  // namespace coinrun

@@ -13,6 +13,7 @@
 
 #include "core/game.h"
 #include "protocol.h"
+#include "session_worker.h"
 
 namespace coinrun {
 namespace {
@@ -101,6 +102,7 @@ void Session::answer_doorbell(bool ok, const char* reply, size_t len, uint64_t s
 }
 
 Session::~Session() {
+  worker_.reset();  // joins the thread that uses everything below
   if (req_fd_ >= 0) ::close(req_fd_);
   if (rsp_fd_ >= 0) ::close(rsp_fd_);
   if (!req_path_.empty()) ::unlink(req_path_.c_str());
@@ -177,7 +179,7 @@ void Session::step(uint64_t seq, uint32_t slot, int64_t n, std::string_view inli
     throw bad_action(e);
   }
   last_full_slot_ = subset ? -1 : static_cast<int>(slot);
-  ++steps_;
+  steps_.fetch_add(1, std::memory_order_relaxed);
   publish(seq, slot);
 }
 
@@ -279,7 +281,8 @@ bool Session::abandoned(Clock::time_point now) const {
     if (::kill(static_cast<pid_t>(params_.client_pid), 0) != 0 && errno == ESRCH) return true;
   }
   if (params_.lease_s > 0) {
-    const std::chrono::duration<double> idle = now - last_active_;
+    const Clock::time_point last{Clock::duration(last_active_.load(std::memory_order_relaxed))};
+    const std::chrono::duration<double> idle = now - last;
     if (idle.count() > params_.lease_s) return true;
   }
   return false;
@@ -289,5 +292,9 @@ void Session::heartbeat(uint64_t uptime_ms) {
   std::atomic_ref<uint64_t> hb(reinterpret_cast<ShmHeader*>(base_)->heartbeat);
   hb.store(uptime_ms, std::memory_order_relaxed);
 }
+
+void Session::attach_worker(std::unique_ptr<SessionWorker> worker) { worker_ = std::move(worker); }
+
+void Session::post(std::unique_ptr<InboundRequest> in) { worker_->post(std::move(in)); }
 
 }  // namespace coinrun

@@ -2,6 +2,11 @@
 // One client's batch of envs: its EnvPool, its ring of slots (in a shared-memory segment,
 // or in a private buffer for the inline transport), and the seq/slot state machine with the
 // cached last reply (a retried request is answered again, never run twice).
+//
+// Threads: the session's worker (session_worker.h) does everything that touches the envs or
+// the slots; the request thread only reads what is fixed at creation, steps(), abandoned()
+// and heartbeat(), and calls touch() (all safe concurrently).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -17,6 +22,9 @@
 namespace coinrun {
 
 enum class Transport { Shm, Inline };
+
+class SessionWorker;
+struct InboundRequest;
 
 struct SessionParams {
   PoolOptions pool;
@@ -47,7 +55,7 @@ class Session {
   int num_envs() const { return pool_.num_envs(); }
   Transport transport() const { return params_.transport; }
   const ShmSegment* segment() const { return shm_.get(); }
-  uint64_t steps() const { return steps_; }
+  uint64_t steps() const { return steps_.load(std::memory_order_relaxed); }
   Clock::time_point created() const { return created_; }
 
   uint64_t last_seq() const { return last_seq_; }
@@ -89,11 +97,16 @@ class Session {
   void answer_doorbell(bool ok, const char* reply, size_t len, uint64_t step_us);
   DoorbellBlock& doorbell() { return *doorbell_ptr(base_); }
 
-  void touch() { last_active_ = Clock::now(); }
+  void touch() { last_active_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
   // Client pid gone or lease expired.
   bool abandoned(Clock::time_point now) const;
   // Bumps the header heartbeat (engine uptime in ms).
   void heartbeat(uint64_t uptime_ms);
+
+  // The worker that runs this session's requests; the session destroys it first.
+  void attach_worker(std::unique_ptr<SessionWorker> worker);
+  // Request thread: hands a request of this session to its worker.
+  void post(std::unique_ptr<InboundRequest> in);
 
  private:
   void publish(uint64_t seq, uint32_t slot);
@@ -122,9 +135,10 @@ class Session {
   std::string req_path_;
   std::string rsp_path_;
 
-  uint64_t steps_ = 0;
+  std::atomic<uint64_t> steps_{0};
   Clock::time_point created_ = Clock::now();
-  Clock::time_point last_active_ = Clock::now();
+  std::atomic<Clock::rep> last_active_{Clock::now().time_since_epoch().count()};
+  std::unique_ptr<SessionWorker> worker_;  // last: uses everything above
 };
 
 }  // namespace coinrun

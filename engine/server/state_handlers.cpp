@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/env_state.h"
-#include "request_handlers.h"
+#include "session_handlers.h"
 
 namespace coinrun {
 namespace {
@@ -43,14 +43,12 @@ ProtocolError bad_state(const StateError& e) {
 
 }  // namespace
 
-void RequestHandlers::on_get_state(const Request& req) {
+void SessionHandlers::on_get_state(const Request& req) {
   const Fields f = req.fields();
-  Session& s = sessions_.find(f);
-  s.touch();
   const std::vector<int32_t> ids = env_ids_field(f);
   std::vector<std::vector<uint8_t>> states;
   try {
-    states = s.pool().get_states(ids);
+    states = s_.pool().get_states(ids);
   } catch (const StateError& e) {
     throw bad_state(e);
   }
@@ -61,11 +59,11 @@ void RequestHandlers::on_get_state(const Request& req) {
     pk.pack_bin(static_cast<uint32_t>(st.size()));
     pk.pack_bin_body(reinterpret_cast<const char*>(st.data()), static_cast<uint32_t>(st.size()));
   }
-  send(req, w.finish());
+  sink_.send(req, w.finish());
 }
 
-void RequestHandlers::on_set_state(const Request& req) {
-  sequenced(req, "set_state_ok", [&](Session& s, uint64_t seq, uint32_t slot, MapWriter& w) {
+void SessionHandlers::on_set_state(const Request& req) {
+  sequenced(req, "set_state_ok", [&](uint64_t seq, uint32_t slot, MapWriter& w) {
     const Fields f = req.fields();
     const msgpack::object* a = f.opt_array("states");
     if (!a) {
@@ -84,11 +82,11 @@ void RequestHandlers::on_set_state(const Request& req) {
     }
     const std::vector<int32_t> ids = env_ids_field(f);
     try {
-      s.set_state(seq, slot, states, ids);
+      s_.set_state(seq, slot, states, ids);
     } catch (const StateError& e) {
       throw bad_state(e);
     }
-    w.add("n", s.num_envs());
+    w.add("n", s_.num_envs());
   });
 }
 

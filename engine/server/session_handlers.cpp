@@ -1,0 +1,169 @@
+#include "session_handlers.h"
+
+#include <array>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string>
+
+namespace coinrun {
+namespace {
+
+// Each new render size makes the renderer build (and keep) sprites scaled for it; capping the
+// number of sizes bounds that memory so no client can grow the engine without limit.
+constexpr size_t kMaxRenderSizes = 32;
+
+// The request types that name a session and run on its worker.
+constexpr std::array<std::string_view, 5> kSessionTypes = {"reset", "step", "render", "get_state", "set_state"};
+
+}  // namespace
+
+void RenderSizeCap::admit(int64_t w_px, int64_t h_px) {
+  for (int64_t v : {w_px, h_px}) {
+    if (v < kMinRenderSide || v > kMaxRenderSide) {
+      throw ProtocolError(ErrorCode::BadMessage,
+                          "render size " + std::to_string(v) + " is out of range [" +
+                              std::to_string(kMinRenderSide) + ", " +
+                              std::to_string(kMaxRenderSide) + "]",
+                          "ask for 512 x 512 (the default)");
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (!sizes_.contains({w_px, h_px})) {
+    if (sizes_.size() >= kMaxRenderSizes) {
+      throw ProtocolError(ErrorCode::Resource,
+                          "this engine has already rendered " + std::to_string(kMaxRenderSizes) +
+                              " different frame sizes, its limit",
+                          "render at a size used before (e.g. 512 x 512) or start a new engine");
+    }
+    sizes_.insert({w_px, h_px});
+  }
+}
+
+SessionHandlers::SessionHandlers(Session& s, ReplySink& sink, RenderSizeCap& render_sizes)
+    : s_(s), sink_(sink), render_sizes_(render_sizes) {}
+
+bool SessionHandlers::handles(std::string_view type) {
+  for (const std::string_view t : kSessionTypes) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+void SessionHandlers::handle(const Request& req) {
+  try {
+    dispatch(req);
+  } catch (...) {
+    sink_.send(req, replies_.error(req.id, as_protocol_error(std::current_exception())));
+  }
+}
+
+void SessionHandlers::dispatch(const Request& req) {
+  // Spectators' renders do not count as the owner's activity (they must not keep an
+  // abandoned session's lease alive).
+  if (req.type == "render") return on_render(req);
+  s_.touch();
+  if (req.type == "step") return on_step(req);
+  if (req.type == "reset") return on_reset(req);
+  if (req.type == "get_state") return on_get_state(req);
+  if (req.type == "set_state") return on_set_state(req);
+  throw ProtocolError(ErrorCode::UnknownType, "request type '" + std::string(req.type) + "' is not a session request",
+                      "please report this: the engine routed it wrongly");
+}
+
+uint64_t SessionHandlers::step(uint64_t seq, uint32_t slot, int64_t n, std::string_view inline_actions,
+                               std::string_view inline_env_ids, MapWriter& reply) {
+  const auto t0 = Clock::now();
+  s_.step(seq, slot, n, inline_actions, inline_env_ids);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+  reply.add("n", n).add("step_us", static_cast<int64_t>(us));
+  return static_cast<uint64_t>(us);
+}
+
+void SessionHandlers::on_step(const Request& req) {
+  sequenced(req, "step_ok", [&](uint64_t seq, uint32_t slot, MapWriter& w) {
+    const int64_t n = req.fields().opt_int("n").value_or(s_.num_envs());
+    std::string_view actions, env_ids;
+    if (s_.transport() == Transport::Inline) {
+      if (!req.payload.empty()) actions = req.payload[0];
+      if (req.payload.size() > 1) env_ids = req.payload[1];
+    }
+    step(seq, slot, n, actions, env_ids, w);
+  });
+}
+
+void SessionHandlers::handle_doorbell() {
+  if (!s_.take_doorbell()) return;
+  s_.touch();
+  const DoorbellBlock& d = s_.doorbell();
+  const auto seq = static_cast<int64_t>(d.seq);
+  const int64_t slot = d.slot;
+  const int64_t n = d.n;
+  try {
+    uint64_t us = 0;
+    // The doorbell has no request id (0); caching its reply keeps a `step` retry over
+    // ZeroMQ in step with the seq the doorbell just used.
+    fill_slot(0, "step_ok", seq, slot, [&](uint64_t q, uint32_t sl, MapWriter& w) {
+      us = step(q, sl, n, {}, {}, w);
+    });
+    s_.answer_doorbell(true, nullptr, 0, us);
+  } catch (...) {
+    const msgpack::sbuffer& m = replies_.error(0, as_protocol_error(std::current_exception()));
+    s_.answer_doorbell(false, m.data(), m.size(), 0);
+  }
+}
+
+void SessionHandlers::on_reset(const Request& req) {
+  sequenced(req, "reset_ok", [&](uint64_t seq, uint32_t slot, MapWriter& w) {
+    const Fields f = req.fields();
+    std::optional<uint32_t> seed;
+    if (auto v = f.opt_int("seed")) {
+      if (*v < 0 || *v > static_cast<int64_t>(UINT32_MAX)) {
+        throw ProtocolError(ErrorCode::BadOption,
+                            "reset seed " + std::to_string(*v) + " is out of range [0, 2^32)",
+                            "use a seed in [0, 4294967295]");
+      }
+      seed = static_cast<uint32_t>(*v);
+    }
+    std::optional<std::string_view> mask = f.opt_bin("mask");
+    std::vector<uint32_t> level_seeds;
+    if (const msgpack::object* a = f.opt_array("level_seeds")) {
+      level_seeds.reserve(a->via.array.size);
+      for (uint32_t i = 0; i < a->via.array.size; ++i) {
+        const auto& e = a->via.array.ptr[i];
+        if (e.type != msgpack::type::POSITIVE_INTEGER || e.via.u64 > UINT32_MAX) {
+          throw ProtocolError(ErrorCode::BadOption,
+                              "level_seeds[" + std::to_string(i) + "] is not an integer in [0, 2^32)",
+                              "send non-negative 32-bit level seeds");
+        }
+        level_seeds.push_back(static_cast<uint32_t>(e.via.u64));
+      }
+    }
+    s_.reset(seq, slot, seed, mask, std::move(level_seeds));
+    w.add("n", s_.num_envs());
+  });
+}
+
+void SessionHandlers::on_render(const Request& req) {
+  const Fields f = req.fields();
+  const int64_t env = f.get_int("env");
+  if (env < 0 || env >= s_.num_envs()) {
+    throw ProtocolError(ErrorCode::BadMessage,
+                        "env " + std::to_string(env) + " is out of range [0, " +
+                            std::to_string(s_.num_envs()) + ")",
+                        "pick an env index below num_envs (see list_sessions)",
+                        {{"env", env, {}}, {"num_envs", s_.num_envs(), {}}});
+  }
+  const int64_t w_px = f.opt_int("width").value_or(kDefaultRenderSide);
+  const int64_t h_px = f.opt_int("height").value_or(kDefaultRenderSide);
+  render_sizes_.admit(w_px, h_px);
+  render_buf_.resize(static_cast<size_t>(w_px * h_px * 3));
+  const Env& e = s_.pool().env(static_cast<int>(env));
+  e.render(FrameView::packed(render_buf_.data(), static_cast<int>(w_px), static_cast<int>(h_px)));
+  MapWriter w = replies_.begin(req.id, "render_ok");
+  w.add("width", w_px).add("height", h_px).add("level_seed", e.state().level_seed);
+  w.add("episode_return", e.episode_return()).add("episode_length", e.episode_length());
+  sink_.send(req, w.finish(), render_buf_);
+}
+
+}  // namespace coinrun

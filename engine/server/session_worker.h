@@ -1,0 +1,42 @@
+#pragma once
+// One session's own thread: it runs the session's requests in arrival order (handed over by
+// the request thread) and its doorbell steps (it polls the session's FIFO itself), so a long
+// step of one session never delays another session. Replies go out through the Outbox.
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "request.h"
+#include "session_handlers.h"
+
+namespace coinrun {
+
+class SessionWorker {
+ public:
+  // Starts the thread. `s`, `sink` and `render_sizes` must outlive the worker (the Session
+  // owns it and destroys it first). Throws std::system_error when no eventfd can be made.
+  SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes);
+  // Stops after the request or step that is running; queued requests are dropped (their
+  // session is closing).
+  ~SessionWorker();
+  SessionWorker(const SessionWorker&) = delete;
+  SessionWorker& operator=(const SessionWorker&) = delete;
+
+  // Request thread: queues one request of this session.
+  void post(std::unique_ptr<InboundRequest> in);
+
+ private:
+  void run(std::stop_token stop);
+  // Runs every queued request, oldest first.
+  void drain();
+
+  SessionHandlers handlers_;
+  int wake_fd_ = -1;
+  int doorbell_fd_ = -1;
+  std::mutex mu_;
+  std::deque<std::unique_ptr<InboundRequest>> queue_;
+  std::jthread thread_;  // last: starts when everything above exists
+};
+
+}  // namespace coinrun
