@@ -36,8 +36,17 @@ from coinrun_rl.figures import draw_figure
 PPO = Path(__file__).resolve().parent / "ppo.py"
 # The sweep may itself be one rank of a torchrun; its runs are single-process training jobs
 # that must not join a process group.
-TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
-                      "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID")
+TORCHRUN_VARIABLES = (
+    "RANK",
+    "WORLD_SIZE",
+    "LOCAL_RANK",
+    "LOCAL_WORLD_SIZE",
+    "GROUP_RANK",
+    "ROLE_RANK",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+    "TORCHELASTIC_RUN_ID",
+)
 
 
 @dataclass
@@ -161,9 +170,10 @@ def do_run(sweep: SweepArgs, run: Run, threads: int, progress: Any) -> dict[str,
     started, last_step = time.time(), 0
     log = sweep.out_dir / sweep.name / f"{run_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a") as f, subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=child_env()
-    ) as p:
+    with (
+        open(log, "a") as f,
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=child_env()) as p,
+    ):
         assert p.stdout is not None
         for line in p.stdout:
             f.write(line)
@@ -182,23 +192,35 @@ def do_run(sweep: SweepArgs, run: Run, threads: int, progress: Any) -> dict[str,
     final = json.loads((LOG_DIR / run_id / "final_eval.json").read_text())
     result = {
         "run_id": run_id,
-        "num_levels": run.num_levels,
-        "architecture": run.architecture,
-        "steps": final["global_step"],
-        "seed": run.seed,
-        "game_type": sweep.game_type,
-        "train_solved": final["train"]["percent_solved"],
-        "test_solved": final["test"]["percent_solved"],
-        "train_ci": final["train"]["percent_solved_ci95"],
-        "test_ci": final["test"]["percent_solved_ci95"],
-        "train_episodes": final["train"]["episodes"],
-        "test_episodes": final["test"]["episodes"],
+        **row(run.num_levels, run.architecture, final["global_step"], run.seed, sweep, final),
         "wall_seconds": round(time.time() - started),
         "checkpoint": str(checkpoint_path(run_id)),
     }
     path = result_path(sweep, run_id)
     path.write_text(json.dumps(result, indent=2))
     return result
+
+
+def row(
+    num_levels: int, architecture: str, steps: int, seed: int, sweep: SweepArgs, evaluation: dict[str, Any]
+) -> dict[str, Any]:
+    """One line of the results JSON from a train/test evaluation."""
+    out: dict[str, Any] = {
+        "num_levels": num_levels,
+        "architecture": architecture,
+        "steps": steps,
+        "seed": seed,
+        "game_type": sweep.game_type,
+    }
+    for split in ("train", "test"):
+        out.update(
+            {
+                f"{split}_solved": evaluation[split]["percent_solved"],
+                f"{split}_ci": evaluation[split]["percent_solved_ci95"],
+                f"{split}_episodes": evaluation[split]["episodes"],
+            }
+        )
+    return out
 
 
 def random_baselines(sweep: SweepArgs) -> list[dict[str, Any]]:
@@ -218,24 +240,7 @@ def random_baselines(sweep: SweepArgs) -> list[dict[str, Any]]:
                 show_progress=False,
             )
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps(
-                    {
-                        "num_levels": n,
-                        "architecture": "random",
-                        "steps": 0,
-                        "seed": 4242,
-                        "game_type": sweep.game_type,
-                        "train_solved": res["train"]["percent_solved"],
-                        "test_solved": res["test"]["percent_solved"],
-                        "train_ci": res["train"]["percent_solved_ci95"],
-                        "test_ci": res["test"]["percent_solved_ci95"],
-                        "train_episodes": res["train"]["episodes"],
-                        "test_episodes": res["test"]["episodes"],
-                    },
-                    indent=2,
-                )
-            )
+            path.write_text(json.dumps(row(n, "random", 0, 4242, sweep, res), indent=2))
         out.append(json.loads(path.read_text()))
     return out
 
