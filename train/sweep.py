@@ -140,6 +140,7 @@ def train_command(sweep: SweepArgs, run: Run, threads: int) -> list[str]:
         str(sweep.rep),
         "--total-timesteps",
         str(sweep.total_timesteps),
+        "--no-random-baseline",  # the sweep evaluates the random agent once per training set
     ]
     if threads:
         cmd += ["--torch-threads", str(threads)]
@@ -158,7 +159,6 @@ def train_command(sweep: SweepArgs, run: Run, threads: int) -> list[str]:
         str(run.seed),
         "--game-type",
         sweep.game_type,
-        "--no-random-baseline",
         *sweep.extra.split(),
     ]
 
