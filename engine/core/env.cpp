@@ -102,12 +102,25 @@ void Env::draw_observation(uint8_t* dst, Rng& aug_rng) {
   finish_observation(render_, state_, aug_rng, f, dst);
 }
 
-void Env::render(FrameView frame) const {
-  game_->draw(state_, frame, style_);
+namespace {
+
+void draw_view(const Game& game, const GameState& state, const SceneStyle& style,
+               const ObservationSettings& view, FrameView frame) {
+  game.draw(state, frame, style);
   // The viewing frame gets its own rectangles (§7.8), from a stream that observations never
   // use, so watching never changes what the agent sees.
-  Rng view_rng(derive_seed(state_.level_seed, static_cast<uint64_t>(state_.clock)));
-  draw_overlays(render_, state_, view_rng, frame);
+  Rng view_rng(derive_seed(state.level_seed, static_cast<uint64_t>(state.clock)));
+  draw_overlays(view, state, view_rng, frame);
 }
+
+}  // namespace
+
+void Env::render(FrameView frame) const { draw_view(*game_, state_, style_, render_, frame); }
+
+EnvSnapshot Env::snapshot() const {
+  return EnvSnapshot{game_, state_, style_, render_, episode_return_, episode_length_};
+}
+
+void EnvSnapshot::render(FrameView frame) const { draw_view(*game, state, style, view, frame); }
 
 }  // namespace coinrun

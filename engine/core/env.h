@@ -28,6 +28,20 @@ struct StepResult {
   bool done() const { return terminated || truncated; }
 };
 
+// What a viewing frame is drawn from, copied out of an Env (GameState is trivially
+// copyable): a spectator's frame can then be drawn on another thread while the env steps on.
+struct EnvSnapshot {
+  const Game* game = nullptr;
+  GameState state;
+  SceneStyle style;
+  ObservationSettings view;
+  float episode_return = 0;
+  int episode_length = 0;
+
+  // Exactly what Env::render drew at the moment of the copy.
+  void render(FrameView frame) const;
+};
+
 class Env {
  public:
   Env(const Game& game, const PoolOptions& opts,
@@ -47,6 +61,8 @@ class Env {
   // Draws the current state at any size for viewing (§7.12); does not touch the streams
   // that observations depend on.
   void render(FrameView frame) const;
+  // A copy of what render() draws from.
+  EnvSnapshot snapshot() const;
 
   const Game& game() const { return *game_; }
   const GameState& state() const { return state_; }

@@ -24,9 +24,9 @@ uint64_t EngineInfo::uptime_ms() const {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
 
-RequestHandlers::RequestHandlers(Listener& listener, Outbox& outbox, SessionRegistry& sessions,
-                                 const EngineInfo& engine)
-    : listener_(listener), outbox_(outbox), sessions_(sessions), engine_(engine) {}
+RequestHandlers::RequestHandlers(Listener& listener, Outbox& outbox, SpectatorRenderer& renderer,
+                                 SessionRegistry& sessions, const EngineInfo& engine)
+    : listener_(listener), outbox_(outbox), renderer_(renderer), sessions_(sessions), engine_(engine) {}
 
 void RequestHandlers::handle(std::unique_ptr<InboundRequest> in) {
   Request& req = in->req;
@@ -91,7 +91,7 @@ void RequestHandlers::on_create(const Request& req) {
   SessionParams params = parse_create_request(req.fields(), engine_.default_threads, engine_.hostname);
   Session& s = sessions_.create(std::move(params));
   try {
-    s.attach_worker(std::make_unique<SessionWorker>(s, outbox_, render_sizes_));
+    s.attach_worker(std::make_unique<SessionWorker>(s, outbox_, render_sizes_, renderer_));
   } catch (...) {
     sessions_.close(s.id(), "no worker thread");
     throw;

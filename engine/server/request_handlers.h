@@ -15,6 +15,7 @@
 #include "request.h"
 #include "session_handlers.h"
 #include "session_registry.h"
+#include "spectator_renderer.h"
 
 namespace coinrun {
 
@@ -31,8 +32,10 @@ struct EngineInfo {
 
 class RequestHandlers {
  public:
-  // All four must outlive the handlers. Session workers reply through `outbox`.
-  RequestHandlers(Listener& listener, Outbox& outbox, SessionRegistry& sessions, const EngineInfo& engine);
+  // All five must outlive the handlers. Session workers reply through `outbox` and hand
+  // spectators' frames to `renderer`.
+  RequestHandlers(Listener& listener, Outbox& outbox, SpectatorRenderer& renderer, SessionRegistry& sessions,
+                  const EngineInfo& engine);
 
   // Opens one message from the listener (identity frame first) and runs it here or hands it
   // to its session's worker; answers it here when it fails before that.
@@ -52,6 +55,7 @@ class RequestHandlers {
 
   Listener& listener_;
   Outbox& outbox_;
+  SpectatorRenderer& renderer_;
   SessionRegistry& sessions_;
   const EngineInfo& engine_;
   ReplyEncoder replies_;

@@ -42,8 +42,9 @@ Server::Server(ServerOptions opts)
     : opts_(std::move(opts)),
       engine_(engine_info(opts_)),
       listener_(opts_.bind, opts_.allow_remote, opts_.token, opts_.curve_secret, opts_.log_level),
+      renderer_(outbox_),
       sessions_(engine_.pid, opts_.log_level),
-      handlers_(listener_, outbox_, sessions_, engine_) {}
+      handlers_(listener_, outbox_, renderer_, sessions_, engine_) {}
 
 void Server::request_stop() { g_stop.store(true); }
 

@@ -8,7 +8,8 @@
 // The parts, one responsibility each: listener.h (socket, envelope, authentication),
 // session_registry.h (live sessions and their quota), request_handlers.h (engine requests,
 // routing), session_worker.h (a thread per session, its doorbell too), session_handlers.h
-// (what a session's requests do), outbox.h (replies from other threads), reply_encoding.h
+// (what a session's requests do), spectator_renderer.h (spectators' frames, drawn on a thread
+// of their own), outbox.h (replies from other threads), reply_encoding.h
 // (how replies are written), create_request.h (reading `create`).
 #include <zmq.hpp>
 
@@ -55,7 +56,8 @@ class Server {
   Clock::time_point last_tick_ = engine_.start;
   Listener listener_;
   Outbox outbox_;
-  SessionRegistry sessions_;  // after the outbox: workers reply into it until they stop
+  SpectatorRenderer renderer_;  // after the outbox: replies into it until it stops
+  SessionRegistry sessions_;    // after both: workers use them until they stop
   RequestHandlers handlers_;
 
   std::vector<std::vector<zmq::message_t>> replies_;  // reused across wake-ups

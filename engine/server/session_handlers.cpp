@@ -40,8 +40,9 @@ void RenderSizeCap::admit(int64_t w_px, int64_t h_px) {
   }
 }
 
-SessionHandlers::SessionHandlers(Session& s, ReplySink& sink, RenderSizeCap& render_sizes)
-    : s_(s), sink_(sink), render_sizes_(render_sizes) {}
+SessionHandlers::SessionHandlers(Session& s, ReplySink& sink, RenderSizeCap& render_sizes,
+                                 SpectatorRenderer& renderer)
+    : s_(s), sink_(sink), render_sizes_(render_sizes), renderer_(renderer) {}
 
 bool SessionHandlers::handles(std::string_view type) {
   for (const std::string_view t : kSessionTypes) {
@@ -157,13 +158,9 @@ void SessionHandlers::on_render(const Request& req) {
   const int64_t w_px = f.opt_int("width").value_or(kDefaultRenderSide);
   const int64_t h_px = f.opt_int("height").value_or(kDefaultRenderSide);
   render_sizes_.admit(w_px, h_px);
-  render_buf_.resize(static_cast<size_t>(w_px * h_px * 3));
-  const Env& e = s_.pool().env(static_cast<int>(env));
-  e.render(FrameView::packed(render_buf_.data(), static_cast<int>(w_px), static_cast<int>(h_px)));
-  MapWriter w = replies_.begin(req.id, "render_ok");
-  w.add("width", w_px).add("height", h_px).add("level_seed", e.state().level_seed);
-  w.add("episode_return", e.episode_return()).add("episode_length", e.episode_length());
-  sink_.send(req, w.finish(), render_buf_);
+  // A copy of the state between two steps; the renderer's thread draws it and answers.
+  renderer_.post(req, s_.pool().env(static_cast<int>(env)).snapshot(), static_cast<int>(w_px),
+                 static_cast<int>(h_px));
 }
 
 }  // namespace coinrun

@@ -15,6 +15,7 @@
 #include "reply_sink.h"
 #include "request.h"
 #include "session.h"
+#include "spectator_renderer.h"
 
 namespace coinrun {
 
@@ -32,8 +33,8 @@ class RenderSizeCap {
 
 class SessionHandlers {
  public:
-  // All three must outlive the handlers.
-  SessionHandlers(Session& s, ReplySink& sink, RenderSizeCap& render_sizes);
+  // All four must outlive the handlers.
+  SessionHandlers(Session& s, ReplySink& sink, RenderSizeCap& render_sizes, SpectatorRenderer& renderer);
 
   // True for the request types that name a session and run here.
   static bool handles(std::string_view type);
@@ -69,8 +70,8 @@ class SessionHandlers {
   Session& s_;
   ReplySink& sink_;
   RenderSizeCap& render_sizes_;
+  SpectatorRenderer& renderer_;
   ReplyEncoder replies_;
-  std::vector<uint8_t> render_buf_;
 };
 
 template <typename Fill>

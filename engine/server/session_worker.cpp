@@ -16,8 +16,9 @@ constexpr int kIdleMs = 200;
 
 }  // namespace
 
-SessionWorker::SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes)
-    : handlers_(s, sink, render_sizes),
+SessionWorker::SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes,
+                             SpectatorRenderer& renderer)
+    : handlers_(s, sink, render_sizes, renderer),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       doorbell_fd_(s.request_fd()) {
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd for a session worker");

@@ -14,9 +14,10 @@ namespace coinrun {
 
 class SessionWorker {
  public:
-  // Starts the thread. `s`, `sink` and `render_sizes` must outlive the worker (the Session
-  // owns it and destroys it first). Throws std::system_error when no eventfd can be made.
-  SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes);
+  // Starts the thread. `s`, `sink`, `render_sizes` and `renderer` must outlive the worker
+  // (the Session owns it and destroys it first). Throws std::system_error when no eventfd
+  // can be made.
+  SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes, SpectatorRenderer& renderer);
   // Stops after the request or step that is running; queued requests are dropped (their
   // session is closing).
   ~SessionWorker();

@@ -251,6 +251,31 @@ TEST(Render, GrayscaleIsFloorOfMean) {  // §7.11
   }
 }
 
+// Spectators' frames are drawn from a copy of the env (engine/server/spectator_renderer.h) while
+// the env steps on: the copy draws exactly what the env drew when it was taken, at any size,
+// with the viewing overlays, and later steps of the env do not reach it.
+TEST(Render, SnapshotDrawsWhatTheEnvDrewWhenCopied) {
+  for (const char* name : {"standard", "platform", "maze"}) {
+    PoolOptions o;
+    o.game = name;
+    o.seed = 4;
+    o.use_data_augmentation = true;
+    Env env(game(name), o, nullptr, 0);
+    for (int t = 0; t < 30; ++t) env.step(t % 7);
+    const EnvSnapshot snap = env.snapshot();
+    EXPECT_EQ(snap.episode_length, env.episode_length()) << name;
+    EXPECT_EQ(snap.state.level_seed, env.state().level_seed) << name;
+    std::vector<uint8_t> want(200 * 120 * 3), got(want.size());
+    env.render(FrameView::packed(want.data(), 200, 120));
+    for (int t = 0; t < 10; ++t) env.step(2);  // the env moves on; the copy must not
+    snap.render(FrameView::packed(got.data(), 200, 120));
+    EXPECT_EQ(want, got) << name;
+    std::vector<uint8_t> now(want.size());
+    env.render(FrameView::packed(now.data(), 200, 120));
+    EXPECT_NE(want, now) << name << ": the env did not move, so the test shows nothing";
+  }
+}
+
 void expect_all_different(const std::vector<Image>& imgs, const char* what) {
   for (size_t i = 0; i < imgs.size(); ++i) {
     for (size_t j = i + 1; j < imgs.size(); ++j) {
