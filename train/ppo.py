@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import random
 import sys
@@ -27,26 +26,17 @@ from coinrun_rl.checkpoints import (
     CheckpointError,
     checkpoint_path,
     claim_run_id,
-    load_checkpoint,
+    resolve_run_args,
     save_checkpoint,
 )
-from coinrun_rl.config import (
-    SESSION_FIELDS,
-    SNAPSHOT_STEPS,
-    Args,
-    UsageError,
-    describe,
-    device_from_arg,
-    finalize_args,
-)
+from coinrun_rl.config import SNAPSHOT_STEPS, Args, UsageError, describe, device_from_arg
 from coinrun_rl.distributed import all_mean, check_ranks_identical, window_stats
 from coinrun_rl.envs import finished_episodes, make_envs, obs_to_device
-from coinrun_rl.evaluation import format_result, summarize, train_test_evaluation
+from coinrun_rl.evaluation import final_evaluation
 from coinrun_rl.networks import Agent, LstmState, build_agent, l2_penalty
 from coinrun_rl.parallel import ShardPool, default_workers
-from coinrun_rl.rollout import Games, Rollout
+from coinrun_rl.rollout import Games, Rollout, policy_step
 from torch import nn
-from torch.distributions.categorical import Categorical
 
 
 # --------------------------------------------------------------------------------------
@@ -109,35 +99,6 @@ def collect_rollout(
             env_time += time.perf_counter() - t0
             record_step(args, games, rollout, args.num_steps - 1, h, reward, term, trunc, infos)
     return env_time
-
-
-def policy_step(
-    agent: Agent,
-    pool: ShardPool,
-    x: torch.Tensor,
-    state: LstmState | None,
-    done: torch.Tensor,
-    autocast: Any,
-    shardable: bool,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, LstmState | None]:
-    """The network on the pool's shards of the batch; then one sample for the whole batch on
-    this thread, so the random stream is the same however many shards there are."""
-
-    def shard(sl: slice) -> tuple[torch.Tensor, torch.Tensor, LstmState | None]:
-        part = None if state is None else (state[0][:, sl], state[1][:, sl])
-        with torch.inference_mode(), autocast():
-            return agent.logits_and_value(x[sl], part, done[sl])
-
-    parts = pool.map(shard, x.shape[0], enabled=shardable)
-    logits = torch.cat([p[0] for p in parts]).float()
-    value = torch.cat([p[1] for p in parts])
-    new_state = None
-    if state is not None:
-        new_state = (torch.cat([p[2][0] for p in parts], 1), torch.cat([p[2][1] for p in parts], 1))  # type: ignore[index]
-    with torch.inference_mode():
-        probs = Categorical(logits=logits)
-        action = probs.sample()  # sampled, in training and evaluation alike (§10.2)
-        return action, probs.log_prob(action), value, new_state
 
 
 def record_step(
@@ -422,27 +383,6 @@ def speed_setup(args: Args, agent: Agent, device: torch.device) -> tuple[Any, to
     return loss_fn, optimizer, autocast
 
 
-def resolve_args(args: Args, world_size: int, device: torch.device) -> tuple[Args, dict | None]:
-    """--restore-id takes the checkpoint's settings except those of this session; then the
-    defaults of the device's budget fill what is unset."""
-    ckpt: dict | None = None
-    if args.restore_id is not None:
-        ckpt, saved = load_checkpoint(args.restore_id, device)
-        session = {k: getattr(args, k) for k in SESSION_FIELDS}
-        if session["run_id"] is None:  # resuming continues the same run unless told otherwise
-            session["run_id"] = saved.run_id
-        if args.total_timesteps is not None:
-            # An explicit budget extends (or shortens) the run; the annealing follows it.
-            session["total_timesteps"] = args.total_timesteps
-        args = dataclasses.replace(saved, **session)
-        if saved.world_size != world_size:
-            raise UsageError(
-                f"checkpoint {args.restore_id!r} was trained with {saved.world_size} "
-                f"processes, this run has {world_size}; exact resume needs the same"
-            )
-    return finalize_args(args, world_size, device), ckpt
-
-
 def main(args: Args) -> dict[str, Any]:
     # ---- processes and device ----
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -458,7 +398,7 @@ def main(args: Args) -> dict[str, Any]:
     elif device.type == "cpu" and world_size > 1:
         # Ranks share the cores: keep torch from oversubscribing them.
         torch.set_num_threads(max(1, torch.get_num_threads() // world_size))
-    args, ckpt = resolve_args(args, world_size, device)
+    args, ckpt = resolve_run_args(args, world_size, device)
     if world_size > 1 and args.run_id is not None:  # one run id for all ranks (rank 0's clock)
         ids = [args.run_id]
         dist.broadcast_object_list(ids, src=0)
@@ -637,65 +577,6 @@ def main(args: Args) -> dict[str, Any]:
         writer.close()
     if world_size > 1:
         dist.destroy_process_group()
-    return results
-
-
-def final_evaluation(
-    args: Args,
-    agent: Agent,
-    device: torch.device,
-    rank: int,
-    world_size: int,
-    is_main: bool,
-    writer: Any,
-    global_step: int,
-) -> dict[str, Any]:
-    """Train and test % solved with 95% intervals (§10.8), next to a random agent's on the
-    same levels; pooled over ranks; written to runs/<run_id>/final_eval.json."""
-    agent.eval()
-    results: dict[str, Any] = {}
-    seed = args.seed + 7919 + 1000 * rank
-    players: list[tuple[str, Agent | None]] = [("agent", agent)]
-    if args.random_baseline:
-        players.append(("random", None))
-    for who, player in players:
-        res = train_test_evaluation(
-            player,
-            args,
-            num_eval=args.num_eval,
-            rep=args.rep,
-            device=device,
-            seed=seed,
-            show_progress=is_main and args.progress,
-        )
-        for mode in ("train", "test"):
-            if world_size > 1:
-                # P x N x K episodes in all, as the original's MPI evaluation (§10.8).
-                gathered: list[Any] = [None] * world_size
-                dist.all_gather_object(gathered, res[mode]["episodes_detail"])
-                res[mode].update(
-                    summarize(*(np.concatenate([g[k] for g in gathered]) for k in ("returns", "lengths", "solved")))
-                )
-            if is_main:
-                print(format_result(f"{mode}, {who}", res[mode]), flush=True)
-                writer.add_scalar(
-                    f"eval/{mode}_levels_solved{'' if who == 'agent' else '_random'}",
-                    res[mode]["percent_solved"],
-                    global_step,
-                )
-        if who == "agent":
-            results.update(res)
-        else:
-            results["random"] = res
-    if is_main:
-        out = LOG_DIR / args.run_id / "final_eval.json"
-        out.write_text(
-            json.dumps(
-                {"run_id": args.run_id, "global_step": global_step, "args": dataclasses.asdict(args), **results},
-                indent=2,
-            )
-        )
-        print(f"wrote {out}", flush=True)
     return results
 
 

@@ -3,13 +3,14 @@ them with a one-line error, and refusing to overwrite another run by accident.""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .config import Args
+from .config import SESSION_FIELDS, Args, UsageError, finalize_args
 
 CHECKPOINT_DIR = Path("saved_models")  # fixed, as in the original (§9.4)
 LOG_DIR = Path("runs")
@@ -67,3 +68,24 @@ def claim_run_id(args: Args) -> None:
             f"run id {args.run_id!r} exists already ({', '.join(map(str, taken))}); resume it with "
             f"--restore-id {args.run_id}, pick another --run-id, or pass --overwrite to replace it"
         )
+
+
+def resolve_run_args(args: Args, world_size: int, device: torch.device) -> tuple[Args, dict | None]:
+    """--restore-id takes the checkpoint's settings except those of this session; then the
+    defaults of the device's budget fill what is unset."""
+    ckpt: dict | None = None
+    if args.restore_id is not None:
+        ckpt, saved = load_checkpoint(args.restore_id, device)
+        session = {k: getattr(args, k) for k in SESSION_FIELDS}
+        if session["run_id"] is None:  # resuming continues the same run unless told otherwise
+            session["run_id"] = saved.run_id
+        if args.total_timesteps is not None:
+            # An explicit budget extends (or shortens) the run; the annealing follows it.
+            session["total_timesteps"] = args.total_timesteps
+        args = dataclasses.replace(saved, **session)
+        if saved.world_size != world_size:
+            raise UsageError(
+                f"checkpoint {args.restore_id!r} was trained with {saved.world_size} "
+                f"processes, this run has {world_size}; exact resume needs the same"
+            )
+    return finalize_args(args, world_size, device), ckpt

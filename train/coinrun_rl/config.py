@@ -289,12 +289,14 @@ def describe(args: Args, device: torch.device) -> str:
     mine, other = (GPU_BUDGET, CPU_BUDGET) if device.type == "cuda" else (CPU_BUDGET, GPU_BUDGET)
     speed = [name for name in ("channels_last", "compile", "bf16", "async_envs") if getattr(args, name) in (True, "on")]
     levels = "unlimited" if args.num_levels == 0 else args.num_levels
-    return (f"run {args.run_id}: {args.architecture} on {args.game_type}, {levels} training levels, "
-            f"{args.total_timesteps:,} steps on {device} ({args.world_size} process(es)); global batch "
-            f"{args.batch_size} = {args.world_size} x {args.num_envs} envs x {args.num_steps} steps, "
-            f"{args.num_iterations} updates; speed: {', '.join(speed) or 'plain'}\n"
-            f"defaults for unset settings: budget {mine.name} = {mine.description} "
-            f"(the {other.name.split()[0]} budget would be {other.description})")
+    return (
+        f"run {args.run_id}: {args.architecture} on {args.game_type}, {levels} training levels, "
+        f"{args.total_timesteps:,} steps on {device} ({args.world_size} process(es)); global batch "
+        f"{args.batch_size} = {args.world_size} x {args.num_envs} envs x {args.num_steps} steps, "
+        f"{args.num_iterations} updates; speed: {', '.join(speed) or 'plain'}\n"
+        f"defaults for unset settings: budget {mine.name} = {mine.description} "
+        f"(the {other.name.split()[0]} budget would be {other.description})"
+    )
 
 
 def as_dict(args: Args) -> dict:

@@ -5,13 +5,15 @@ final evaluation of train/ppo.py, by train/evaluate.py and by train/sweep.py."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
-from .checkpoints import load_checkpoint
+from .checkpoints import LOG_DIR, load_checkpoint
 from .config import Args
 from .envs import env_kwargs, finished_episodes, make_envs, obs_to_device
 from .networks import Agent, build_agent
@@ -255,3 +257,62 @@ def train_test_evaluation(
     finally:
         if bar is not None:
             bar.close()
+
+
+def final_evaluation(
+    args: Args,
+    agent: Agent,
+    device: torch.device,
+    rank: int,
+    world_size: int,
+    is_main: bool,
+    writer: Any,
+    global_step: int,
+) -> dict[str, Any]:
+    """Train and test % solved with 95% intervals (§10.8), next to a random agent's on the
+    same levels; pooled over ranks; written to runs/<run_id>/final_eval.json."""
+    agent.eval()
+    results: dict[str, Any] = {}
+    seed = args.seed + 7919 + 1000 * rank
+    players: list[tuple[str, Agent | None]] = [("agent", agent)]
+    if args.random_baseline:
+        players.append(("random", None))
+    for who, player in players:
+        res = train_test_evaluation(
+            player,
+            args,
+            num_eval=args.num_eval,
+            rep=args.rep,
+            device=device,
+            seed=seed,
+            show_progress=is_main and args.progress,
+        )
+        for mode in ("train", "test"):
+            if world_size > 1:
+                # P x N x K episodes in all, as the original's MPI evaluation (§10.8).
+                gathered: list[Any] = [None] * world_size
+                dist.all_gather_object(gathered, res[mode]["episodes_detail"])
+                res[mode].update(
+                    summarize(*(np.concatenate([g[k] for g in gathered]) for k in ("returns", "lengths", "solved")))
+                )
+            if is_main:
+                print(format_result(f"{mode}, {who}", res[mode]), flush=True)
+                writer.add_scalar(
+                    f"eval/{mode}_levels_solved{'' if who == 'agent' else '_random'}",
+                    res[mode]["percent_solved"],
+                    global_step,
+                )
+        if who == "agent":
+            results.update(res)
+        else:
+            results["random"] = res
+    if is_main:
+        out = LOG_DIR / args.run_id / "final_eval.json"
+        out.write_text(
+            json.dumps(
+                {"run_id": args.run_id, "global_step": global_step, "args": dataclasses.asdict(args), **results},
+                indent=2,
+            )
+        )
+        print(f"wrote {out}", flush=True)
+    return results

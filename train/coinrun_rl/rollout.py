@@ -11,10 +11,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from torch.distributions.categorical import Categorical
 
 from .config import RETURN_WINDOW, Args
 from .envs import make_envs, obs_to_device
 from .networks import Agent, LstmState
+from .parallel import ShardPool
 
 
 @dataclass
@@ -97,3 +99,32 @@ class Games:
     def close(self) -> None:
         for e in self.envs:
             e.close()
+
+
+def policy_step(
+    agent: Agent,
+    pool: ShardPool,
+    x: torch.Tensor,
+    state: LstmState | None,
+    done: torch.Tensor,
+    autocast: Any,
+    shardable: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, LstmState | None]:
+    """The network on the pool's shards of the batch; then one sample for the whole batch on
+    this thread, so the random stream is the same however many shards there are."""
+
+    def shard(sl: slice) -> tuple[torch.Tensor, torch.Tensor, LstmState | None]:
+        part = None if state is None else (state[0][:, sl], state[1][:, sl])
+        with torch.inference_mode(), autocast():
+            return agent.logits_and_value(x[sl], part, done[sl])
+
+    parts = pool.map(shard, x.shape[0], enabled=shardable)
+    logits = torch.cat([p[0] for p in parts]).float()
+    value = torch.cat([p[1] for p in parts])
+    new_state = None
+    if state is not None:
+        new_state = (torch.cat([p[2][0] for p in parts], 1), torch.cat([p[2][1] for p in parts], 1))  # type: ignore[index]
+    with torch.inference_mode():
+        probs = Categorical(logits=logits)
+        action = probs.sample()  # sampled, in training and evaluation alike (§10.2)
+        return action, probs.log_prob(action), value, new_state
