@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,44 +109,27 @@ def plot_curves(runs: list[Run], metric: str, out: Path, smooth: float,
     print(f"wrote {out}")
 
 
-def plot_gap(runs: list[Run], metric: str, out: Path) -> None:
-    points = []
+def plot_gap(runs: list[Run], out: Path) -> None:
+    """The paper-style figure of train/sweep.py (train/coinrun_rl/figures.py), from the final
+    evaluations of these runs."""
+    from coinrun_rl.figures import draw_figure
+
+    rows = []
     for run in runs:
         if run.final is None or "train" not in run.final or "test" not in run.final:
             print(f"skipping {run.name} in the gap plot: no final_eval.json with train and test")
             continue
-        num_levels = run.final.get("args", {}).get("num_levels")
-        if num_levels is None:
-            num_levels = run.final["train"]["env"]["num_levels"]
-        points.append((num_levels, run.final["train"], run.final["test"]))
-    if not points:
+        args = run.final.get("args", {})
+        num_levels = args.get("num_levels", run.final["train"]["env"]["num_levels"])
+        row = {"num_levels": num_levels, "architecture": args.get("architecture", "impala"),
+               "steps": run.final.get("global_step", 0), "seed": args.get("seed", 0)}
+        for split in ("train", "test"):
+            row[f"{split}_solved"] = run.final[split]["percent_solved"]
+            row[f"{split}_ci"] = run.final[split]["percent_solved_ci95"]
+        rows.append(row)
+    if not rows:
         raise SystemExit("--gap-out: none of the runs has a final_eval.json")
-    points.sort(key=lambda p: (p[0] == 0, p[0]))
-    # Unlimited levels (0) goes at the right end of the log axis.
-    finite = [p[0] for p in points if p[0] > 0] or [1]
-    unlimited_x = 10 ** (math.log10(max(finite)) + 1)
-    xs = [p[0] if p[0] > 0 else unlimited_x for p in points]
-    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
-    for mode, idx, marker in (("train", 1, "o"), ("test", 2, "s")):
-        ys = [p[idx][EVAL_KEY[metric]] for p in points]
-        ax.plot(xs, ys, marker=marker, label=f"{mode} levels")
-        if metric == "solved":
-            lo = [y - p[idx]["percent_solved_ci95"][0] for y, p in zip(ys, points, strict=True)]
-            hi = [p[idx]["percent_solved_ci95"][1] - y for y, p in zip(ys, points, strict=True)]
-            ax.errorbar(xs, ys, yerr=[lo, hi], fmt="none", capsize=3, alpha=0.6)
-    ax.set_xscale("log")
-    ax.set_xticks(xs, [str(p[0]) if p[0] > 0 else "unlimited" for p in points])
-    ax.set_xlabel("number of training levels")
-    ax.set_ylabel(YLABEL[metric].replace(" (last 100 episodes)", " (final evaluation)"))
-    if metric == "solved":
-        ax.set_ylim(0, 100)
-    ax.set_title("generalization gap")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
+    draw_figure(rows, [], out)
     print(f"wrote {out}")
 
 
@@ -156,7 +138,7 @@ def main() -> None:
     p.add_argument("runs", nargs="+", type=Path, help="run log directories (runs/<run_id>)")
     p.add_argument("--out", type=Path, default=Path("learning_curve.png"), help="curve PNG")
     p.add_argument("--gap-out", type=Path, default=None,
-                   help="also write the generalization-gap PNG (train/test vs num_levels)")
+                   help="also write the generalization figure (train/test %% solved vs num_levels)")
     p.add_argument("--metric", choices=sorted(TRAIN_TAG), default="solved")
     p.add_argument("--smooth", type=float, default=0.6, help="EMA weight in [0, 1)")
     p.add_argument("--random", type=Path, default=None,
@@ -169,7 +151,7 @@ def main() -> None:
     random_eval = json.loads(a.random.read_text()) if a.random else None
     plot_curves(runs, a.metric, a.out, a.smooth, random_eval, a.title)
     if a.gap_out is not None:
-        plot_gap(runs, a.metric, a.gap_out)
+        plot_gap(runs, a.gap_out)
 
 
 if __name__ == "__main__":
