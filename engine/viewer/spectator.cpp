@@ -4,7 +4,10 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -27,6 +30,42 @@ constexpr double kRoundTripSmoothing = 0.2;
 constexpr double kMaxPeriod = 0.5;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
+
+// Z85 text of a CURVE key.
+constexpr size_t kKeyChars = 40;
+
+std::string first_line_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// The token of a protected engine: COINRUN_TOKEN, else COINRUN_TOKEN_FILE's first line.
+std::string token_from_environment() {
+  std::string token = env_or_empty("COINRUN_TOKEN");
+  if (token.empty() && !env_or_empty("COINRUN_TOKEN_FILE").empty()) {
+    token = first_line_of(env_or_empty("COINRUN_TOKEN_FILE"));
+  }
+  return token;
+}
+
+// The engine's CURVE public key: COINRUN_ENGINE_KEY holds it or names its file.
+std::string engine_key_from_environment() {
+  std::string key = env_or_empty("COINRUN_ENGINE_KEY");
+  if (!key.empty() && key.size() != kKeyChars) key = first_line_of(key);
+  if (!key.empty() && key.size() != kKeyChars) {
+    throw SpectatorError("CONNECT", "COINRUN_ENGINE_KEY is neither a CURVE public key (40 Z85 "
+                                    "characters) nor a file holding one");
+  }
+  return key;
+}
 
 // Typed access to a reply map through the engine's own Fields (server/protocol.h); an
 // ill-typed field or a value that is not a map is the engine breaking the protocol.
@@ -62,6 +101,16 @@ SpectatorClient::SpectatorClient(std::string endpoint, std::chrono::milliseconds
       sock_(ctx_, zmq::socket_type::dealer),
       stop_(std::move(stop)) {
   sock_.set(zmq::sockopt::linger, 0);
+  token_ = token_from_environment();
+  if (const std::string key = engine_key_from_environment(); !key.empty() && endpoint_.rfind("tcp://", 0) == 0) {
+    std::array<char, kKeyChars + 1> pub{}, sec{};
+    if (zmq_curve_keypair(pub.data(), sec.data()) != 0) {
+      throw SpectatorError("CONNECT", "this libzmq cannot make CURVE keys (no encryption support)");
+    }
+    sock_.set(zmq::sockopt::curve_serverkey, key);
+    sock_.set(zmq::sockopt::curve_publickey, std::string(pub.data()));
+    sock_.set(zmq::sockopt::curve_secretkey, std::string(sec.data()));
+  }
   try {
     sock_.connect(endpoint_);
   } catch (const zmq::error_t& e) {
@@ -86,10 +135,11 @@ SpectatorClient::Reply SpectatorClient::request(const std::string& type,
   const uint64_t id = next_id_++;
   msgpack::sbuffer buf;
   Packer pk(buf);
-  pk.pack_map(3 + n_fields);
+  pk.pack_map(3 + n_fields + (token_.empty() ? 0 : 1));
   pk.pack("v").pack(kProtocolMajor);
   pk.pack("type").pack(type);
   pk.pack("id").pack(id);
+  if (!token_.empty()) pk.pack("token").pack(token_);
   pack_fields(&pk);
   if (!sock_.send(zmq::buffer(buf.data(), buf.size()), zmq::send_flags::dontwait)) {
     throw SpectatorError("TIMEOUT", "cannot send to the engine at " + endpoint_ +
@@ -105,7 +155,11 @@ SpectatorClient::Reply SpectatorClient::request(const std::string& type,
       throw SpectatorError("TIMEOUT", "no reply to '" + type + "' from the engine at " +
                                           endpoint_ + " within " +
                                           std::to_string(timeout_.count()) +
-                                          " ms: is coinrun-engine serving there?");
+                                          " ms: is coinrun-engine serving there?" +
+                                          (endpoint_.rfind("tcp://", 0) == 0
+                                               ? " (a public engine also needs COINRUN_TOKEN and "
+                                                 "COINRUN_ENGINE_KEY)"
+                                               : ""));
     }
     if (zmq::poll(&item, 1, std::min(left, kPollSlice)) == 0) continue;
     Reply reply;

@@ -48,7 +48,10 @@ struct SpectatorFrame {
 class SpectatorClient {
  public:
   // Connects (lazily, as ZeroMQ does) and sends `hello`; throws SpectatorError if the
-  // engine does not answer within `timeout` or speaks another protocol major.
+  // engine does not answer within `timeout` or speaks another protocol major. A protected
+  // engine (docs/reliability.md, "Threat model") is reached with the token in
+  // COINRUN_TOKEN (or the first line of COINRUN_TOKEN_FILE) and, for tcp:// endpoints, its
+  // CURVE public key in COINRUN_ENGINE_KEY (the key, or the path of its KEYFILE.pub).
   // Waits give up early (SpectatorError "CANCELLED") once `stop` is requested, so that
   // closing the window or switching envs never waits for a slow engine's timeout.
   SpectatorClient(std::string endpoint, std::chrono::milliseconds timeout,
@@ -71,6 +74,7 @@ class SpectatorClient {
   zmq::context_t ctx_;
   zmq::socket_t sock_;
   uint64_t next_id_ = 1;
+  std::string token_;  // sent in every request when set
   std::string engine_version_;
   std::stop_token stop_;
 };

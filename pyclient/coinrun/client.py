@@ -47,6 +47,7 @@ class EngineClient:
         self.process = process
         self.timeout_s = float(timeout_s)
         creds = credentials or Credentials()
+        self.credentials = creds
         self._token = creds.token
         self.encrypted = creds.engine_key is not None
         self._ctx = zmq.Context.instance()
@@ -113,6 +114,16 @@ class EngineClient:
     @staticmethod
     def hostname() -> str:
         return socket.gethostname()
+
+    def child_environment(self) -> dict[str, str]:
+        """The environment for a viewer attached through this client (it reads the token and
+        the engine key from COINRUN_TOKEN and COINRUN_ENGINE_KEY)."""
+        env = dict(os.environ)
+        if self.credentials.token is not None:
+            env["COINRUN_TOKEN"] = self.credentials.token
+        if self.credentials.engine_key is not None:
+            env["COINRUN_ENGINE_KEY"] = self.credentials.engine_key
+        return env
 
     def send(self, msg: dict[str, Any], frames: tuple[bytes | memoryview, ...] = ()) -> int:
         """Sends one request; returns its id (match it with ``recv``)."""

@@ -110,7 +110,9 @@ def find_viewer() -> Path:
 class HumanViewer:
     """``coinrun-viewer --attach`` on one env of a session: the window follows the env live."""
 
-    def __init__(self, endpoint: str, session: int, env: int = 0, fps: int = 15) -> None:
+    def __init__(
+        self, endpoint: str, session: int, env: int = 0, fps: int = 15, environ: dict[str, str] | None = None
+    ) -> None:
         if not _has_display():
             raise CoinRunError(
                 "render_mode='human' opens a window, but there is no display (DISPLAY and WAYLAND_DISPLAY "
@@ -122,7 +124,9 @@ class HumanViewer:
         cmd += ["--fps", str(fps)]
         # A file, not a pipe: a long session must never block the viewer on a full pipe.
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log, env=environ
+        )
 
     def alive(self) -> bool:
         return self.proc.poll() is None

@@ -104,7 +104,7 @@ def watch(envs: Any, env: int = 0, fps: int = 15, extra: list[str] | None = None
     endpoint = client.endpoint
     args = [str(find_viewer()), "--attach", endpoint, "--session", str(envs.session), "--env", str(env),
             "--fps", str(fps), *(extra or [])]
-    return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, env=client.child_environment())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -211,7 +211,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
         if render_mode == "human":
             try:
-                self._viewer = HumanViewer(address, self.session)
+                self._viewer = HumanViewer(address, self.session, environ=self._client.child_environment())
             except BaseException:
                 self.close()
                 raise

@@ -7,6 +7,8 @@ bytes, while the same capture of a plain loopback engine holds both).
 
 from __future__ import annotations
 
+import json
+import os
 import select
 import socket
 import stat
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import coinrun
+import imageio.v3 as iio
 import numpy as np
 import pytest
 import zmq
@@ -242,3 +245,35 @@ def test_capture_holds_no_token_and_no_observation_bytes(served: Served, tmp_pat
         assert all(r in captured for r in rows)
     finally:
         plain.stop()
+
+
+def test_viewer_attaches_to_a_protected_engine(served: Served, tmp_path: Path) -> None:
+    """``coinrun-viewer --attach`` (and so ``watch`` and ``render_mode="human"``, which pass the
+    env's credentials on) reads the token and key from the environment."""
+    from coinrun.interactive import ViewerNotFound, find_viewer
+
+    try:
+        viewer = find_viewer()
+    except ViewerNotFound:
+        pytest.skip("no coinrun-viewer (needs Qt 6)")
+    base = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
+    for var in ("COINRUN_TOKEN", "COINRUN_TOKEN_FILE", "COINRUN_ENGINE_KEY"):
+        base.pop(var, None)
+    with served.client(label="watched") as env:
+        env.reset()
+        good = env._client.child_environment()
+        assert good["COINRUN_TOKEN"] == TOKEN and good["COINRUN_ENGINE_KEY"] == served.pub_file.read_text().strip()
+        p = subprocess.run([str(viewer), "--attach", served.address, "--list"], capture_output=True, text=True,
+                           timeout=60, env={**base, "COINRUN_TOKEN": TOKEN, "COINRUN_ENGINE_KEY": str(served.pub_file)})
+        assert p.returncode == 0, p.stderr
+        assert [s["session"] for s in json.loads(p.stdout)] == [env.session]
+        shot = tmp_path / "frame.png"
+        p = subprocess.run([str(viewer), "--attach", served.address, "--session", str(env.session), "--raw",
+                            "--screenshot", str(shot)], capture_output=True, text=True, timeout=60,
+                           env={**base, "COINRUN_TOKEN_FILE": str(served.token_file),
+                                "COINRUN_ENGINE_KEY": str(served.pub_file)})
+        assert p.returncode == 0, p.stderr
+        assert np.array_equal(iio.imread(shot), env.render_env(0, 512, 512))
+        p = subprocess.run([str(viewer), "--attach", served.address, "--list"], capture_output=True, text=True,
+                           timeout=60, env={**base, "COINRUN_TOKEN": TOKEN})
+        assert p.returncode != 0 and "COINRUN_ENGINE_KEY" in p.stderr
