@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import coinrun
 import gymnasium
 import numpy as np
 import pytest
-
-import coinrun
 from coinrun import registration
-
 from conftest import REPO, needs_engine
 
 TOY_ENGINE = REPO / "build" / "coinrun-engine-with-test-games"
