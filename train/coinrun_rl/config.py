@@ -6,7 +6,6 @@ Every flag of the original (docs/rules.md §9-§10) is here in long form; `pytho
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -297,7 +296,3 @@ def describe(args: Args, device: torch.device) -> str:
         f"defaults for unset settings: budget {mine.name} = {mine.description} "
         f"(the {other.name.split()[0]} budget would be {other.description})"
     )
-
-
-def as_dict(args: Args) -> dict:
-    return dataclasses.asdict(args)

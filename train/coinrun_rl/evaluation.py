@@ -71,6 +71,12 @@ def format_result(mode: str, res: dict[str, Any]) -> str:
     )
 
 
+def with_settings(res: dict[str, Any], args: Args, test: bool, **extra: Any) -> dict[str, Any]:
+    """A `summarize` result plus what was evaluated: the split and the engine options."""
+    res.update({**extra, "test": test, "env": {"game_type": args.game_type, **env_kwargs(args, test=test)}})
+    return res
+
+
 def eval_args(args: Args) -> Args:
     """Evaluation plays without the training-time regularisers that live outside the
     network (augmentation and epsilon-greedy default to off in the original's enjoy)."""
@@ -148,16 +154,7 @@ def evaluate_policy(
             )
     finally:
         envs.close()
-    res = summarize(returns, lengths, solved)
-    res.update(
-        {
-            "num_eval": num_eval,
-            "rep": rep,
-            "test": test,
-            "env": {"game_type": args.game_type, **env_kwargs(args, test=test)},
-        }
-    )
-    return res
+    return with_settings(summarize(returns, lengths, solved), args, test, num_eval=num_eval, rep=rep)
 
 
 def evaluate_level_seeds(
@@ -203,15 +200,7 @@ def evaluate_level_seeds(
         np.array([results[k][1] for k in order]),
         np.array([results[k][2] for k in order]),
     )
-    res.update(
-        {
-            "level_seeds": seeds,
-            "test": test,
-            "num_eval": n,
-            "env": {"game_type": args.game_type, **env_kwargs(args, test=test)},
-        }
-    )
-    return res
+    return with_settings(res, args, test, level_seeds=seeds, num_eval=n)
 
 
 def load_agent(restore_id: str, device: torch.device) -> tuple[Agent, Args]:
