@@ -51,8 +51,7 @@ def engine(tmp_path_factory):
     e.stop()
 
 
-@pytest.fixture(scope="module")
-def victim(engine):
+def make_victim(engine: Engine) -> dict:
     """An inline session that has done reset (seq 1) and one step (seq 2)."""
     r, _ = ask(engine.sock, req(type="create", options={"num_envs": N, "seed": 3}, transport="inline"))
     assert r["type"] == "create_ok", r
@@ -60,7 +59,22 @@ def victim(engine):
     assert ask(engine.sock, req(type="reset", session=sid, seq=1, slot=1))[0]["type"] == "reset_ok"
     acts = np.zeros(N, dtype=np.int32).tobytes()
     assert ask(engine.sock, req(type="step", session=sid, seq=2, slot=0), acts)[0]["type"] == "step_ok"
-    return {"sid": sid, "seq": 2}
+    # seq and slot of its last sequenced request, and that request's reply type: a retry of
+    # the last seq gets this reply again.
+    return {"sid": sid, "seq": 2, "slot": 0, "ok": "step_ok"}
+
+
+@pytest.fixture(scope="module")
+def victim(engine):
+    return make_victim(engine)
+
+
+@pytest.fixture
+def moving_victim(engine):
+    """A victim of its own for a test whose legal requests may move its sequence on."""
+    v = make_victim(engine)
+    yield v
+    assert ask(engine.sock, req(type="close", session=v["sid"]))[0]["type"] == "close_ok"
 
 
 def snapshot(engine: Engine) -> list:
@@ -72,8 +86,8 @@ def assert_unchanged_and_serving(engine: Engine, victim: dict, before: list) -> 
     assert snapshot(engine) == before, "an error reply changed the engine's state"
     # The victim's sequence did not move: a retry of its last seq is still a cached retry...
     acts = np.zeros(N, dtype=np.int32).tobytes()
-    r, _ = ask(engine.sock, req(type="step", session=victim["sid"], seq=victim["seq"], slot=victim["seq"] % 2), acts)
-    assert r["type"] == "step_ok" and r["seq"] == victim["seq"]
+    r, _ = ask(engine.sock, req(type="step", session=victim["sid"], seq=victim["seq"], slot=victim["slot"]), acts)
+    assert r["type"] == victim["ok"] and r["seq"] == victim["seq"], r
     # ...and another client is served.
     other = engine.connect()
     try:
@@ -265,14 +279,16 @@ def test_random_bytes(engine, victim, data, extra):
     ),
     rtype=st.sampled_from(["reset", "step", "render", "close", "ping", "create", "hello", "get_state"]),
 )
-def test_random_fields(engine, victim, fields, rtype):
+def test_random_fields(engine, moving_victim, fields, rtype):
     """Random typed fields on real request types, aimed at the victim's future seq."""
+    victim = moving_victim
     before = snapshot(engine)
     msg = {"v": 1, "id": 5, "type": rtype, **fields}
+    future = victim["seq"] + 1
     if rtype in ("reset", "step"):
         msg["session"] = victim["sid"]
-        if not isinstance(msg.get("seq"), int) or msg["seq"] in (2, 3):
-            msg["seq"] = 3
+        if not isinstance(msg.get("seq"), int) or msg["seq"] in (victim["seq"], future):
+            msg["seq"] = future
     elif rtype == "close" and msg.get("session") == victim["sid"]:
         msg["session"] = 1  # closing the victim is a legal request; this test wants bad ones
     if rtype == "create":
@@ -281,6 +297,12 @@ def test_random_fields(engine, victim, fields, rtype):
     if r["type"] == "error":
         assert r["message"] and r["code"]
         assert_unchanged_and_serving(engine, victim, before)
+    elif r["type"] in ("reset_ok", "step_ok"):
+        # Random fields can make a legal request (e.g. a reset with a valid slot): it must be
+        # the victim's next seq, and the victim then answers that seq's retry.
+        assert r["seq"] == future, r
+        victim.update(seq=future, slot=r["slot"], ok=r["type"])
+        assert_unchanged_and_serving(engine, victim, snapshot(engine))
     elif r["type"] == "create_ok":  # a legal create: close it again
         assert ask(engine.sock, req(type="close", session=r["session"]))[0]["type"] == "close_ok"
     else:
