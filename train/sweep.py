@@ -8,7 +8,9 @@ training levels, log axis, unlimited at the right).
     python train/sweep.py --help
 
 Resumable: finished runs are skipped, an interrupted one resumes from its checkpoint (saved
-every --save-interval updates), so re-running the same command continues the sweep. Runs go one
+every --save-interval updates), so re-running the same command continues the sweep. A finished
+run evaluated with fewer or more episodes than --num-eval x --rep asks is evaluated again from
+its checkpoint (no training), so tighter intervals cost only evaluation time. Runs go one
 after another, --jobs N at a time, or are spread over processes or machines with --rank/--world-size
 (or torchrun's RANK/WORLD_SIZE): rank r takes runs r, r+W, ... With a shared --out-dir every rank
 writes its results there; `--aggregate-only` then writes the JSON and figure from whatever is done.
@@ -30,7 +32,7 @@ import torch
 import tyro
 from coinrun_rl.checkpoints import LOG_DIR, CheckpointError, checkpoint_path, resolve_checkpoint
 from coinrun_rl.config import Args, GameType, finalize_args
-from coinrun_rl.evaluation import train_test_evaluation
+from coinrun_rl.evaluation import load_agent, train_test_evaluation
 from coinrun_rl.figures import draw_figure
 
 PPO = Path(__file__).resolve().parent / "ppo.py"
@@ -201,6 +203,28 @@ def do_run(sweep: SweepArgs, run: Run, threads: int, progress: Any) -> dict[str,
     return result
 
 
+def evaluated_as_asked(sweep: SweepArgs, result: dict[str, Any]) -> bool:
+    episodes = sweep.num_eval * sweep.rep
+    return result["train_episodes"] == episodes and result["test_episodes"] == episodes
+
+
+def reevaluate(sweep: SweepArgs, run: Run) -> dict[str, Any]:
+    """Evaluate a finished run again from its checkpoint with the sweep's episode count."""
+    path = result_path(sweep, run.run_id(sweep))
+    result = json.loads(path.read_text())
+    device = torch.device(run_device(sweep).replace("auto", "cuda" if torch.cuda.is_available() else "cpu"))
+    agent, args = load_agent(result["checkpoint"], device)
+    agent.eval()
+    started = time.time()
+    res = train_test_evaluation(
+        agent, args, num_eval=sweep.num_eval, rep=sweep.rep, device=device, seed=args.seed + 7919, show_progress=False
+    )
+    result.update(row(run.num_levels, run.architecture, result["steps"], run.seed, sweep, res))
+    result["eval_wall_seconds"] = round(time.time() - started)
+    path.write_text(json.dumps(result, indent=2))
+    return result
+
+
 def row(
     num_levels: int, architecture: str, steps: int, seed: int, sweep: SweepArgs, evaluation: dict[str, Any]
 ) -> dict[str, Any]:
@@ -228,7 +252,7 @@ def random_baselines(sweep: SweepArgs) -> list[dict[str, Any]]:
     out = []
     for n in sweep.num_levels:
         path = sweep.out_dir / sweep.name / f"random__lv{n}.json"
-        if not path.exists():
+        if not path.exists() or not evaluated_as_asked(sweep, json.loads(path.read_text())):
             args = finalize_args(Args(num_levels=n, game_type=sweep.game_type, run_id="random"), 1, torch.device("cpu"))
             res = train_test_evaluation(
                 None,
@@ -282,11 +306,29 @@ def main(sweep: SweepArgs) -> None:
     if not sweep.aggregate_only:
         mine = grid(sweep)[sweep.rank :: sweep.world_size]
         todo = [r for r in mine if not result_path(sweep, r.run_id(sweep)).exists()]
+        stale = [
+            r
+            for r in mine
+            if r not in todo
+            and not evaluated_as_asked(sweep, json.loads(result_path(sweep, r.run_id(sweep)).read_text()))
+        ]
         print(
             f"sweep {sweep.name}: {len(grid(sweep))} runs in the grid, {len(mine)} for rank {sweep.rank}, "
-            f"{len(mine) - len(todo)} done, {len(todo)} to do ({sweep.total_timesteps:,} steps each)",
+            f"{len(mine) - len(todo)} done, {len(todo)} to do ({sweep.total_timesteps:,} steps each)"
+            + (
+                f", {len(stale)} to evaluate again with {sweep.num_eval * sweep.rep} episodes per split"
+                if stale
+                else ""
+            ),
             flush=True,
         )
+        for r in stale:
+            result = reevaluate(sweep, r)
+            print(
+                f"{result['run_id']}: evaluated again: train {result['train_solved']:.1f}% "
+                f"test {result['test_solved']:.1f}% ({result['eval_wall_seconds']} s)",
+                flush=True,
+            )
         from tqdm import tqdm
 
         threads = max(1, (os.cpu_count() or 1) // sweep.jobs) if sweep.jobs > 1 else 0
