@@ -119,9 +119,9 @@ void write_create(MapWriter& w, const Session& s) {
         .pack("layout_version").pack(kLayoutVersion).pack("session_id").pack(s.id());
   }
   w.add("transport", transport_name(s.transport()));
-  if (!s.request_fifo().empty()) {
-    w.key("doorbell").pack_map(3).pack("request").pack(s.request_fifo()).pack("reply")
-        .pack(s.reply_fifo()).pack("offset").pack(kDoorbellOffset);
+  if (s.has_doorbell()) {
+    w.key("doorbell").pack_map(3).pack("offset").pack(kDoorbellOffset).pack("bytes").pack(kDoorbellBytes)
+        .pack("depth").pack(kDoorbellDepth);
   }
   w.add("slot_bytes", s.layout().slot_bytes);
   // The region table again, so that an inline client (no header) builds the same views.

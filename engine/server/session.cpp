@@ -56,60 +56,19 @@ Session::Session(uint64_t id, SessionParams params, uint32_t engine_pid)
   layout_.write_header(base_, id_, engine_pid, kNumActions);
   actions_.resize(n);
   env_ids_.resize(n);
-  if (params_.doorbell && params_.transport == Transport::Shm) {
-    // FIFOs next to the segment's name: created 0600 and exclusively (mkfifo fails on an
-    // existing path); the client unlinks them once it has opened them. O_RDWR keeps both
-    // ends open on our side, so opening never blocks and a departed client causes no HUP.
-    const std::string base = "/tmp" + shm_->name();
-    req_path_ = base + ".req";
-    rsp_path_ = base + ".rsp";
-    if (::mkfifo(req_path_.c_str(), 0600) != 0 || ::mkfifo(rsp_path_.c_str(), 0600) != 0) {
-      const int err = errno;
-      ::unlink(req_path_.c_str());
-      throw ShmError("mkfifo for the doorbell failed: " + std::string(std::strerror(err)));
-    }
-    req_fd_ = ::open(req_path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    rsp_fd_ = ::open(rsp_path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (req_fd_ < 0 || rsp_fd_ < 0) {
-      const int err = errno;
-      if (req_fd_ >= 0) ::close(req_fd_);
-      if (rsp_fd_ >= 0) ::close(rsp_fd_);
-      ::unlink(req_path_.c_str());
-      ::unlink(rsp_path_.c_str());
-      throw ShmError("opening the doorbell FIFOs failed: " + std::string(std::strerror(err)));
-    }
-  }
-}
-
-bool Session::take_doorbell() {
-  char buf[64];
-  bool any = false;
-  while (::read(req_fd_, buf, sizeof(buf)) > 0) any = true;
-  return any;
-}
-
-void Session::answer_doorbell(bool ok, const char* reply, size_t len, uint64_t step_us) {
-  DoorbellBlock& d = doorbell();
-  len = std::min(len, sizeof(d.reply));
-  if (len) std::memcpy(d.reply, reply, len);
-  d.reply_len = static_cast<uint32_t>(len);
-  d.step_us = step_us;
-  std::atomic_ref<uint32_t>(d.status).store(ok ? 0u : 1u, std::memory_order_release);
-  const char one = 1;
-  // The write is the release point for the client (a pipe write orders memory); a full
-  // pipe means the client is not reading, and it will find the status when it does.
-  [[maybe_unused]] const ssize_t w = ::write(rsp_fd_, &one, 1);
+  params_.doorbell = params_.doorbell && params_.transport == Transport::Shm;
 }
 
 Session::~Session() {
   worker_.reset();  // joins the thread that uses everything below
-  if (req_fd_ >= 0) ::close(req_fd_);
-  if (rsp_fd_ >= 0) ::close(rsp_fd_);
-  if (!req_path_.empty()) ::unlink(req_path_.c_str());
-  if (!rsp_path_.empty()) ::unlink(rsp_path_.c_str());
   if (base_) {
     std::atomic_ref<uint32_t> state(reinterpret_cast<ShmHeader*>(base_)->state);
     state.store(static_cast<uint32_t>(ShmState::Closing), std::memory_order_release);
+    // A client waiting on the doorbell learns at once that no answer will come.
+    DoorbellBlock& d = doorbell();
+    shared(d.closed).store(1);
+    shared(d.answer_signal).fetch_add(1);
+    futex_wake_all(d.answer_signal);
   }
 }
 

@@ -34,7 +34,7 @@ struct SessionParams {
   bool client_local = false;  // client_pid names a process on this host
   double lease_s = 0;         // 0 = no lease
   std::string label;
-  bool doorbell = false;  // create the FIFO doorbell (local shm clients only)
+  bool doorbell = false;  // serve the doorbell block (local shm clients only)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -87,15 +87,10 @@ class Session {
   // The slot's bytes (the inline transport's payload).
   std::span<const uint8_t> slot_bytes(uint32_t slot) const;
 
-  // Doorbell FIFOs (-1 / empty without one). The engine polls request_fd().
-  int request_fd() const { return req_fd_; }
-  const std::string& request_fifo() const { return req_path_; }
-  const std::string& reply_fifo() const { return rsp_path_; }
-  // Drains the request FIFO; false when nothing was there.
-  bool take_doorbell();
-  // Answers through the doorbell block and rings the reply FIFO.
-  void answer_doorbell(bool ok, const char* reply, size_t len, uint64_t step_us);
+  // The doorbell block: in the segment's header for shm sessions (the client's side of the
+  // doorbell), in the private header otherwise (there only the worker's wake-up word is used).
   DoorbellBlock& doorbell() { return *doorbell_ptr(base_); }
+  bool has_doorbell() const { return params_.doorbell; }
 
   void touch() { last_active_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
   // Client pid gone or lease expired.
@@ -129,11 +124,6 @@ class Session {
 
   std::vector<int32_t> actions_;  // private copies: the client cannot change them mid-step
   std::vector<int32_t> env_ids_;
-
-  int req_fd_ = -1;
-  int rsp_fd_ = -1;
-  std::string req_path_;
-  std::string rsp_path_;
 
   std::atomic<uint64_t> steps_{0};
   Clock::time_point created_ = Clock::now();

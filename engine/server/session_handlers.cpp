@@ -1,7 +1,9 @@
 #include "session_handlers.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -93,25 +95,50 @@ void SessionHandlers::on_step(const Request& req) {
   });
 }
 
-void SessionHandlers::handle_doorbell() {
-  if (!s_.take_doorbell()) return;
+bool SessionHandlers::handle_doorbell() {
+  DoorbellBlock& d = s_.doorbell();
+  const uint64_t posts = shared(d.posts).load(std::memory_order_acquire);
+  if (posts <= bell_taken_) return false;
   s_.touch();
-  const DoorbellBlock& d = s_.doorbell();
-  const auto seq = static_cast<int64_t>(d.seq);
-  const int64_t slot = d.slot;
-  const int64_t n = d.n;
-  try {
-    uint64_t us = 0;
-    // The doorbell has no request id (0); caching its reply keeps a `step` retry over
-    // ZeroMQ in step with the seq the doorbell just used.
-    fill_slot(0, "step_ok", seq, slot, [&](uint64_t q, uint32_t sl, MapWriter& w) {
-      us = step(q, sl, n, {}, {}, w);
-    });
-    s_.answer_doorbell(true, nullptr, 0, us);
-  } catch (...) {
-    const msgpack::sbuffer& m = replies_.error(0, as_protocol_error(std::current_exception()));
-    s_.answer_doorbell(false, m.data(), m.size(), 0);
+  // A client keeps at most kDoorbellDepth - 1 posts unanswered.
+  for (uint64_t p = std::max(bell_taken_ + 1, posts - std::min<uint64_t>(posts, kDoorbellDepth - 1)); p <= posts; ++p) {
+    run_doorbell_entry(d, d.entries[p % kDoorbellDepth], p);
   }
+  bell_taken_ = posts;
+  return true;
+}
+
+void SessionHandlers::run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uint64_t post) {
+  const uint64_t seq = shared(e.seq).load(std::memory_order_relaxed);
+  const auto slot = static_cast<int64_t>(shared(e.slot).load(std::memory_order_relaxed));
+  const auto n = static_cast<int64_t>(shared(e.n).load(std::memory_order_relaxed));
+  auto status = DoorbellStatus::Ok;
+  uint64_t us = 0;
+  if (bell_failed_seq_ != 0 && seq > bell_failed_seq_ && s_.last_seq() < bell_failed_seq_) {
+    // Posted behind a step that failed, before the client knew: run nothing, as a ZeroMQ
+    // request after a failed one would fail its sequence check.
+    status = DoorbellStatus::Cancelled;
+  } else {
+    try {
+      // The doorbell has no request id (0); caching its reply keeps a `step` retry over
+      // ZeroMQ in step with the seq the doorbell just used.
+      fill_slot(0, "step_ok", static_cast<int64_t>(seq), slot, [&](uint64_t q, uint32_t sl, MapWriter& w) {
+        us = step(q, sl, n, {}, {}, w);
+      });
+      bell_failed_seq_ = 0;
+    } catch (...) {
+      const msgpack::sbuffer& m = replies_.error(0, as_protocol_error(std::current_exception()));
+      const size_t len = std::min(m.size(), sizeof(d.reply));
+      std::memcpy(d.reply, m.data(), len);
+      shared(d.reply_len).store(static_cast<uint32_t>(len), std::memory_order_relaxed);
+      bell_failed_seq_ = seq;
+      status = DoorbellStatus::Error;
+    }
+  }
+  shared(e.step_us).store(us, std::memory_order_relaxed);
+  shared(e.status).store(static_cast<uint32_t>(status), std::memory_order_relaxed);
+  shared(d.answered).store(post, std::memory_order_release);
+  signal(d.answer_signal, d.client_sleeping);
 }
 
 void SessionHandlers::on_reset(const Request& req) {

@@ -40,9 +40,10 @@ class SessionHandlers {
   static bool handles(std::string_view type);
   // Runs and answers one request of this session; never throws.
   void handle(const Request& req);
-  // A step rung through the session's doorbell FIFO instead of a `step` message: the same
-  // checks and work, answered through the doorbell block.
-  void handle_doorbell();
+  // Runs the steps posted on the session's doorbell (doorbell.h) since the last call, in seq
+  // order: the same checks and work as a `step` message, answered in the doorbell block.
+  // False when nothing new was posted.
+  bool handle_doorbell();
 
  private:
   void dispatch(const Request& req);
@@ -51,6 +52,7 @@ class SessionHandlers {
   void on_render(const Request& req);
   void on_get_state(const Request& req);  // state_handlers.cpp
   void on_set_state(const Request& req);  // state_handlers.cpp
+  void run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uint64_t post);
 
   // A sequenced request that arrived as a message: a retry of the session's last seq gets
   // the cached reply again; anything else runs through fill_slot and is answered with its
@@ -72,6 +74,8 @@ class SessionHandlers {
   RenderSizeCap& render_sizes_;
   SpectatorRenderer& renderer_;
   ReplyEncoder replies_;
+  uint64_t bell_taken_ = 0;       // doorbell posts taken so far
+  uint64_t bell_failed_seq_ = 0;  // the doorbell step that failed last (0: none since a success)
 };
 
 template <typename Fill>

@@ -1,72 +1,73 @@
 #include "session_worker.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <system_error>
-
 namespace coinrun {
 namespace {
 
 // How long the thread sleeps without work before it looks at its stop flag again (a stop
 // also wakes it at once).
-constexpr int kIdleMs = 200;
+constexpr int64_t kIdleNs = 200'000'000;
 
 }  // namespace
 
 SessionWorker::SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes,
                              SpectatorRenderer& renderer)
-    : handlers_(s, sink, render_sizes, renderer),
-      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      doorbell_fd_(s.request_fd()) {
-  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd for a session worker");
+    : session_(s), handlers_(s, sink, render_sizes, renderer) {
   thread_ = std::jthread([this](std::stop_token st) { run(st); });
 }
 
 SessionWorker::~SessionWorker() {
   thread_.request_stop();
-  const uint64_t one = 1;
-  [[maybe_unused]] const ssize_t w = ::write(wake_fd_, &one, sizeof(one));
+  wake();
   if (thread_.joinable()) thread_.join();
-  ::close(wake_fd_);
+}
+
+void SessionWorker::wake() {
+  DoorbellBlock& d = session_.doorbell();
+  signal(d.wake, d.engine_sleeping);
 }
 
 void SessionWorker::post(std::unique_ptr<InboundRequest> in) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(in));
+    queued_.store(queue_.size(), std::memory_order_release);
   }
-  const uint64_t one = 1;
-  [[maybe_unused]] const ssize_t w = ::write(wake_fd_, &one, sizeof(one));
+  wake();
 }
 
-void SessionWorker::drain() {
+bool SessionWorker::drain() {
+  bool any = false;
   for (;;) {
     std::unique_ptr<InboundRequest> in;
     {
       std::lock_guard lock(mu_);
-      if (queue_.empty()) return;
+      if (queue_.empty()) return any;
       in = std::move(queue_.front());
       queue_.pop_front();
+      queued_.store(queue_.size(), std::memory_order_release);
     }
     handlers_.handle(in->req);
+    any = true;
   }
 }
 
 void SessionWorker::run(std::stop_token stop) {
-  pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {doorbell_fd_, POLLIN, 0}};
-  const nfds_t n = doorbell_fd_ >= 0 ? 2 : 1;
+  DoorbellBlock& d = session_.doorbell();
+  const bool bell = session_.has_doorbell();
+  uint64_t idle_ema_ns = 0;  // how long this thread usually waits for its next work
   while (!stop.stop_requested()) {
-    if (::poll(fds, n, kIdleMs) <= 0) continue;  // timeout or EINTR
-    if (stop.stop_requested()) break;
-    if (n == 2 && (fds[1].revents & POLLIN)) handlers_.handle_doorbell();
-    if (fds[0].revents & POLLIN) {
-      uint64_t count = 0;
-      [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof(count));
-      drain();
-    }
+    // Read before looking for work: any work given after this moves `wake`.
+    const uint32_t seen = shared(d.wake).load();
+    bool worked = drain();
+    if (bell) worked = handlers_.handle_doorbell() || worked;
+    if (worked) continue;
+    // Spinning only helps a doorbell client in a tight loop; it says how long it may last.
+    const uint32_t cap_us = bell ? shared(d.spin_cap_us).load(std::memory_order_relaxed) : 0;
+    const int64_t waited =
+        wait_for_change(d.wake, seen, d.engine_sleeping, AdaptiveSpin::budget_ns(idle_ema_ns, cap_us), kIdleNs, [&] {
+          return queued_.load(std::memory_order_acquire) > 0 || stop.stop_requested();
+        });
+    idle_ema_ns = AdaptiveSpin::update(idle_ema_ns, waited, cap_us);
   }
 }
 

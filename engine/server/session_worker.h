@@ -1,7 +1,10 @@
 #pragma once
 // One session's own thread: it runs the session's requests in arrival order (handed over by
-// the request thread) and its doorbell steps (it polls the session's FIFO itself), so a long
-// step of one session never delays another session. Replies go out through the Outbox.
+// the request thread) and the steps posted on its doorbell, so a long step of one session
+// never delays another session. Replies go out through the Outbox. Without work it spins
+// briefly (doorbell sessions in a tight loop only) and then sleeps on the doorbell block's
+// `wake` word (doorbell.h), which every giver of work moves.
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -15,8 +18,7 @@ namespace coinrun {
 class SessionWorker {
  public:
   // Starts the thread. `s`, `sink`, `render_sizes` and `renderer` must outlive the worker
-  // (the Session owns it and destroys it first). Throws std::system_error when no eventfd
-  // can be made.
+  // (the Session owns it and destroys it first).
   SessionWorker(Session& s, ReplySink& sink, RenderSizeCap& render_sizes, SpectatorRenderer& renderer);
   // Stops after the request or step that is running; queued requests are dropped (their
   // session is closing).
@@ -29,12 +31,13 @@ class SessionWorker {
 
  private:
   void run(std::stop_token stop);
-  // Runs every queued request, oldest first.
-  void drain();
+  // Runs every queued request, oldest first; false when there was none.
+  bool drain();
+  void wake();
 
+  Session& session_;
   SessionHandlers handlers_;
-  int wake_fd_ = -1;
-  int doorbell_fd_ = -1;
+  std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock while spinning
   std::mutex mu_;
   std::deque<std::unique_ptr<InboundRequest>> queue_;
   std::jthread thread_;  // last: starts when everything above exists

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/batch_view.h"
+#include "doorbell.h"
 
 namespace coinrun {
 
@@ -91,21 +92,11 @@ static_assert(offsetof(ShmHeader, regions) == kRegionTableOffset);
 static_assert(kRegionTableOffset + kNumRegions * sizeof(RegionEntry) <= kSlotSeqOffset);
 static_assert(kSlotSeqOffset + kMaxRingDepth * sizeof(uint64_t) <= kShmHeaderBytes);
 
-// The doorbell block (docs/protocol.md, "Doorbell"): a local client posts a step here and
-// rings a FIFO instead of sending a ZeroMQ message, which saves the two I/O-thread hops of
-// each direction. The engine answers in the same block and rings the reply FIFO.
+// The doorbell block (doorbell.h) fills the second half of the header.
 inline constexpr size_t kDoorbellOffset = 2048;
-struct DoorbellBlock {
-  uint64_t seq;        // written by the client
-  uint32_t slot;       // written by the client
-  uint32_t n;          // written by the client (batch size; N = every env)
-  uint32_t status;     // written by the engine: 0 ok, 1 error (reply holds the error map)
-  uint32_t reply_len;  // written by the engine: bytes of msgpack in reply
-  uint64_t step_us;    // written by the engine
-  uint8_t reply[kShmHeaderBytes - kDoorbellOffset - 32];
-};
-static_assert(sizeof(DoorbellBlock) == kShmHeaderBytes - kDoorbellOffset);
+static_assert(kDoorbellOffset + kDoorbellBytes == kShmHeaderBytes);
 static_assert(kSlotSeqOffset + kMaxRingDepth * sizeof(uint64_t) <= kDoorbellOffset);
+static_assert(kMaxRingDepth <= kDoorbellDepth);
 
 // Sizes and offsets of every region, computed once per session.
 struct ShmLayout {

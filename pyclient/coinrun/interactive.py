@@ -55,13 +55,22 @@ def find_viewer() -> Path:
     raise ViewerNotFound(
         "coinrun-viewer not found: it needs Qt 6 (apt-get install qt6-base-dev); build it with "
         "`cmake -S . -B build && cmake --build build --target coinrun-viewer`, install with "
-        "`pip install .`, or set COINRUN_VIEWER to its path")
+        "`pip install .`, or set COINRUN_VIEWER to its path"
+    )
 
 
 def viewer_args(ns: argparse.Namespace) -> list[str]:
     """The viewer's command line for the parsed interactive flags."""
-    args = ["--game", ns.game_type, "--num-levels", str(ns.num_levels), "--set-seed", str(ns.set_seed),
-            "--fps", str(ns.fps)]
+    args = [
+        "--game",
+        ns.game_type,
+        "--num-levels",
+        str(ns.num_levels),
+        "--set-seed",
+        str(ns.set_seed),
+        "--fps",
+        str(ns.fps),
+    ]
     # §10.9: keyboard play paints no velocity squares unless asked for (-1 "auto" = off here).
     args += ["--paint-vel-info", "1" if ns.paint_vel_info == 1 else "0"]
     if ns.high_difficulty:
@@ -102,8 +111,18 @@ def watch(envs: Any, env: int = 0, fps: int = 15, extra: list[str] | None = None
     if client is None or not hasattr(envs, "session"):
         raise TypeError("watch() needs an open CoinRunVectorEnv (it reads its endpoint and session id)")
     endpoint = client.endpoint
-    args = [str(find_viewer()), "--attach", endpoint, "--session", str(envs.session), "--env", str(env),
-            "--fps", str(fps), *(extra or [])]
+    args = [
+        str(find_viewer()),
+        "--attach",
+        endpoint,
+        "--session",
+        str(envs.session),
+        "--env",
+        str(env),
+        "--fps",
+        str(fps),
+        *(extra or []),
+    ]
     return subprocess.Popen(args, stdin=subprocess.DEVNULL, env=client.child_environment())
 
 
@@ -112,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     passthrough: list[str] = []
     if "--" in argv:
         i = argv.index("--")
-        argv, passthrough = argv[:i], argv[i + 1:]
+        argv, passthrough = argv[:i], argv[i + 1 :]
     ns = build_parser().parse_args(argv)
     try:
         viewer = find_viewer()

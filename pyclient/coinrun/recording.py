@@ -30,8 +30,15 @@ FORMAT = "coinrun-episode"
 VERSION = 1
 # The options that decide what a replay shows; everything else (num_envs, threads, transport)
 # is irrelevant to one replayed episode.
-REPLAY_OPTIONS = ("high_difficulty", "paint_vel_info", "use_data_augmentation", "use_black_white",
-                  "num_levels", "set_seed", "seed")
+REPLAY_OPTIONS = (
+    "high_difficulty",
+    "paint_vel_info",
+    "use_data_augmentation",
+    "use_black_white",
+    "num_levels",
+    "set_seed",
+    "seed",
+)
 NUM_ACTIONS = 7  # docs/rules.md §5.2
 
 
@@ -117,13 +124,23 @@ class EpisodeRecording:
         result = None
         if isinstance(data.get("result"), dict):
             r = data["result"]
-            result = EpisodeResult(length=int(r.get("length", 0)), episode_return=float(r.get("return", 0.0)),
-                                   terminated=bool(r.get("terminated", False)),
-                                   truncated=bool(r.get("truncated", False)),
-                                   level_complete=bool(r.get("level_complete", False)), agent=r.get("agent"))
+            result = EpisodeResult(
+                length=int(r.get("length", 0)),
+                episode_return=float(r.get("return", 0.0)),
+                terminated=bool(r.get("terminated", False)),
+                truncated=bool(r.get("truncated", False)),
+                level_complete=bool(r.get("level_complete", False)),
+                agent=r.get("agent"),
+            )
         zoom = data.get("zoom")
-        return cls(game=game, level_seed=seed, actions=list(raw), options=dict(data.get("options") or {}),
-                   zoom=float(zoom) if zoom is not None else None, result=result)
+        return cls(
+            game=game,
+            level_seed=seed,
+            actions=list(raw),
+            options=dict(data.get("options") or {}),
+            zoom=float(zoom) if zoom is not None else None,
+            result=result,
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> EpisodeRecording:
@@ -148,8 +165,14 @@ class EpisodeRecorder:
     matches bit for bit.
     """
 
-    def __init__(self, envs: Any, directory: str | Path, env_ids: list[int] | None = None,
-                 max_episodes: int | None = None, prefix: str = "episode") -> None:
+    def __init__(
+        self,
+        envs: Any,
+        directory: str | Path,
+        env_ids: list[int] | None = None,
+        max_episodes: int | None = None,
+        prefix: str = "episode",
+    ) -> None:
         self.game: str = envs.game
         self.options: dict[str, Any] = dict(getattr(envs, "options", {}))
         mode = getattr(envs, "autoreset_mode", None)
@@ -173,8 +196,7 @@ class EpisodeRecorder:
         for env in self.env_ids:
             self._begin(env, int(seeds[env]))
 
-    def on_step(self, actions: Any, rewards: Any, terminated: Any, truncated: Any,
-                infos: dict[str, Any]) -> list[Path]:
+    def on_step(self, actions: Any, rewards: Any, terminated: Any, truncated: Any, infos: dict[str, Any]) -> list[Path]:
         """Call after every ``step()``; returns the files written on this step."""
         actions, rewards = np.asarray(actions), np.asarray(rewards, dtype=np.float32)
         terminated, truncated = np.asarray(terminated), np.asarray(truncated)
@@ -190,9 +212,13 @@ class EpisodeRecorder:
             self._returns[env] = np.float32(self._returns[env] + rewards[env])
             if not (terminated[env] or truncated[env]):
                 continue
-            ep.result = EpisodeResult(length=len(ep.actions), episode_return=float(self._returns[env]),
-                                      terminated=bool(terminated[env]), truncated=bool(truncated[env]),
-                                      level_complete=bool(complete[env]))
+            ep.result = EpisodeResult(
+                length=len(ep.actions),
+                episode_return=float(self._returns[env]),
+                terminated=bool(terminated[env]),
+                truncated=bool(truncated[env]),
+                level_complete=bool(complete[env]),
+            )
             if self.max_episodes is None or len(self.saved) < self.max_episodes:
                 path = self.directory / f"{self.prefix}_env{env}_{len(self.saved):05d}.json"
                 self.saved.append(ep.save(path))

@@ -19,13 +19,12 @@ from .launcher import find_engine
 GAME_IDS: dict[str, str] = {}
 
 
-
-
 def truncation_length(tick_limit: int) -> int:
     """The episode length at which a game's time limit truncates: the level ends once its age
     exceeds ``tick_limit`` ticks (what the engine reports as ``max_episode_steps``), and done
     comes one step after the event (docs/rules.md §6): 1002 for CoinRun, 502 for the maze."""
     return int(tick_limit) + 2
+
 
 # Listing the games starts the binary once, without serving; this bounds a broken binary.
 LIST_GAMES_TIMEOUT_S = 30.0
@@ -34,8 +33,9 @@ LIST_GAMES_TIMEOUT_S = 30.0
 def engine_games() -> list[dict]:
     """The engine's games ({name, title, env_id, engine_id, max_episode_steps} each)."""
     binary = find_engine()
-    out = subprocess.run([str(binary), "games"], capture_output=True, text=True, check=True,
-                         timeout=LIST_GAMES_TIMEOUT_S)
+    out = subprocess.run(
+        [str(binary), "games"], capture_output=True, text=True, check=True, timeout=LIST_GAMES_TIMEOUT_S
+    )
     return list(json.loads(out.stdout)["games"])
 
 
@@ -43,8 +43,7 @@ def register_envs() -> None:
     try:
         games = engine_games()
     except (EngineDied, OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
-        warnings.warn(f"coinrun: no env ids registered, the engine's game list is unavailable: {e}",
-                      stacklevel=2)
+        warnings.warn(f"coinrun: no env ids registered, the engine's game list is unavailable: {e}", stacklevel=2)
         return
     limits = {}
     for g in games:

@@ -13,28 +13,29 @@ import contextlib
 import dataclasses
 import random
 import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from . import protocol
 from .client import EngineClient, client_identity
 from .credentials import CREDENTIAL_OPTIONS, pop_credentials
-from .doorbell import Doorbell, DoorbellClosed
+from .doorbell import DEFAULT_SPIN_US, load_library
 from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption, ResetNeeded
 from .gym_compat import HumanViewer, check_actions, step_infos, translate_options
-from .launcher import EngineProcess
+from .launcher import EngineProcess, find_engine
 from .registration import truncation_length
 from .reset_request import reset_fields
-from .shm import ShmSession, SlotViews, build_slot, regions_from_reply, slot_infos
-from .state import StateMixin
+from .shm import SlotViews
+from .state import checked_env_ids, checked_states
+from .transport import Ticket, Transport, open_transport
 
 # Options handled by the client itself (everything else goes to the engine, which checks it
 # against its own schema).
 CLIENT_OPTIONS = (
-    *("doorbell", "lease_s", "address", "timeout", "ring_depth", "batch_size", "transport", "label"),
+    *("doorbell", "spin_us", "lease_s", "address", "timeout", "ring_depth", "batch_size", "transport", "label"),
     *CREDENTIAL_OPTIONS,
 )
 # Procgen's names that the client translates (gym_compat.translate_options).
@@ -43,6 +44,15 @@ DEFAULT_RING_DEPTH = 2
 # How long a remote engine keeps the session of a silent client (see ping()).
 DEFAULT_REMOTE_LEASE_S = 3600.0
 _LOOPBACK = re.compile(r"^tcp://(127\.[0-9.]+|localhost|\[::1\]):\d+$")
+
+
+def _doorbell_library() -> Any:
+    """The native doorbell helper next to the engine binary (or in the package), or None."""
+    try:
+        engine_dir = find_engine().parent
+    except EngineDied:
+        engine_dir = None
+    return load_library(engine_dir)
 
 
 def _plain(v: Any) -> Any:
@@ -54,7 +64,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-class CoinRunVectorEnv(StateMixin, VectorEnv):
+class CoinRunVectorEnv(VectorEnv):
     """``num_envs`` envs of one game, stepped in one batch by the engine.
 
     Options (the original's names): ``num_levels``, ``set_seed``, ``high_difficulty``,
@@ -64,7 +74,9 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
     a running engine instead of launching one; ``token``, ``token_file``, ``engine_key``: its
     credentials, see credentials.py), ``timeout`` (seconds per request),
     ``ring_depth``, ``batch_size`` (async ``send``/``recv``), ``transport`` (``"shm"`` or
-    ``"inline"``; default: shm for local engines, inline for remote ones), ``label`` (shown to
+    ``"inline"``; default: shm for local engines, inline for remote ones), ``doorbell``
+    (default True: local steps through the doorbell), ``spin_us`` (how long client and
+    engine may spin before sleeping, default 50; 0 never spins), ``label`` (shown to
     spectators). Procgen's names: ``start_level``, ``distribution_mode``, ``rand_seed``,
     ``use_sequential_levels``, ``restrict_themes``, ``use_backgrounds``,
     ``use_monochrome_assets``, ``center_agent``; and ``max_episode_steps`` (docs/gymnasium.md).
@@ -87,9 +99,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self._needs_reset = True
         self._client: EngineClient | None = None
         self._process: EngineProcess | None = None
-        self._shm: ShmSession | None = None
-        self._bell: Doorbell | None = None
-        self._bell_inflight: tuple[int, int] | None = None
+        self._transport: Transport | None = None
         self._closed = False
         self.render_mode = render_mode
         opts = translate_options({k: _plain(v) for k, v in options.items()})
@@ -104,6 +114,9 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         ring_depth = opts.pop("ring_depth", None)
         lease_s = opts.pop("lease_s", DEFAULT_REMOTE_LEASE_S)
         use_doorbell = bool(opts.pop("doorbell", True))
+        spin_us = opts.pop("spin_us", DEFAULT_SPIN_US)
+        if isinstance(spin_us, bool) or not isinstance(spin_us, (int, np.integer)) or not 0 <= spin_us <= 10_000:
+            raise InvalidOption(f"spin_us must be an integer in [0, 10000], got {spin_us!r}", code="BAD_OPTION")
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
             raise InvalidOption(f"num_envs must be a positive integer, got {num_envs!r}", code="BAD_OPTION")
         num_envs = int(num_envs)
@@ -145,7 +158,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
                 "options": {**opts, "game": game, "num_envs": num_envs},
                 "ring_depth": int(ring_depth),
                 "transport": transport,
-                "doorbell": use_doorbell and transport == "shm",
+                "doorbell": use_doorbell and transport == "shm" and _doorbell_library() is not None,
                 "label": label,
                 **client_identity(),
             }
@@ -162,7 +175,6 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self.num_envs = num_envs
         self.batch_size = batch_size
         self.ring_depth = int(reply["ring_depth"])
-        self.transport = reply.get("transport", transport)
         # The reply lists the options it knows; options it does not echo are as requested.
         self.options: dict[str, Any] = {**opts, **reply["options"]}
         self.game = game
@@ -181,32 +193,19 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self.single_action_space = gym.spaces.Discrete(self.n_actions)
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, num_envs)
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, num_envs)
-        self._regions = regions_from_reply(reply["regions"])
-        self._slot_bytes = int(reply["slot_bytes"])
         try:
-            if self.transport == "shm":
-                shm = reply["shm"]
-                self._shm = ShmSession(
-                    shm["name"], int(shm["bytes"]), int(shm["session_id"]), num_envs, self.ring_depth, self.obs_shape
-                )
-                self._slots: list[SlotViews] = self._shm.slots
-                if "doorbell" in reply:
-                    db = reply["doorbell"]
-                    self._bell = Doorbell(self._shm.buffer, int(db["offset"]), db["request"], db["reply"])
-            else:
-                # Inline: views are rebuilt over each reply's payload; actions are staged here.
-                self._slots = [
-                    build_slot(np.zeros(self._slot_bytes, np.uint8), self._regions, num_envs, self.obs_shape)
-                    for _ in range(self.ring_depth)
-                ]
+            self._transport = open_transport(self._client, reply, num_envs, _doorbell_library, int(spin_us))
         except BaseException:
             self.close()
             raise
+        self.transport: str = reply.get("transport", transport)  # "shm" or "inline"
+        # Local steps go through the doorbell (doorbell.py) unless it was turned off or its
+        # native helper is missing; then they are ZeroMQ messages.
+        self.uses_doorbell = self._transport.name == "doorbell"
         self._seq = 0
-        self._pending: collections.deque[tuple[int, int, int, int]] = collections.deque()  # rid, seq, slot, n
+        self._pending: collections.deque[Ticket] = collections.deque()
         self._reset_buffer: dict[str, Any] | None = None
         self._last: SlotViews | None = None
-        self._async_full: bool = False
         self._level_seed_now = np.zeros(num_envs, dtype=np.uint32)  # for prev_level_seed
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
         if render_mode == "human":
@@ -236,22 +235,15 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         """Starts new episodes. ``seed`` re-seeds every env's level picker; ``options`` may
         hold ``reset_mask`` (bool[num_envs], only those envs) or ``env_ids`` (only those
         envs), and ``level_seeds`` (one per reset env, in the order of ``env_ids`` or of the
-        mask: play exactly these levels). ``get_state``/``set_state``: see state.py."""
-        self._drain()
-        self._reset_buffer = None
-        views = self._recv_one(self._send_reset(seed, options))
-        self._started(views)
+        mask: play exactly these levels)."""
+        views = self._sequenced(self._reset_request(seed, options))
         return views.obs, step_infos(views, self.num_envs, False)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Steps every env. Returns read-only views valid for ``ring_depth`` calls."""
-        if self._pending or self._bell_inflight:
+        if self._pending:
             raise CoinRunError("step() while async batches are in flight; call recv()/step_wait() first")
-        if self._bell is not None:
-            self._ring(actions)
-            v = self._bell_wait()
-        else:
-            v = self._recv_one(self._send_step(actions, None))
+        v = self._recv_one(self._send_step(actions, None))
         return v.obs, v.reward, v.terminated, v.truncated, step_infos(v, self.num_envs, self._same_step)
 
     def render(self) -> tuple[np.ndarray, ...] | None:
@@ -279,6 +271,35 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         reply = self._require_client().request({"type": "ping", "session": self.session})
         return float(reply["uptime_s"])
 
+    # ----------------------------------------------------------------------------------
+    # per-env state save/restore (protocol 1.1, docs/state.md)
+
+    def get_state(self, env_ids: Iterable[int] | None = None) -> list[bytes]:
+        """The states of ``env_ids`` (default: every env, in order) as bytes. Changes nothing.
+        A state is the engine's versioned, portable byte string for one env: restoring it
+        and replaying the same actions gives the same results bit for bit, in another engine
+        process and with another thread count."""
+        if self._pending:
+            raise CoinRunError("get_state() while async batches are in flight; call recv()/step_wait() first")
+        msg: dict[str, Any] = {"type": "get_state", "session": self.session}
+        ids = checked_env_ids(env_ids, self.num_envs)
+        if ids is not None:
+            msg["env_ids"] = ids
+        return [bytes(s) for s in self._require_client().request(msg)["states"]]
+
+    def set_state(
+        self, states: Sequence[bytes], env_ids: Iterable[int] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Restores ``states[j]`` into env ``env_ids[j]`` (default: one state per env, in
+        order) and returns ``(obs, infos)`` like ``reset``. The other envs keep going
+        unchanged. Raises ``InvalidState`` (and changes nothing) for any bad state."""
+        ids = checked_env_ids(env_ids, self.num_envs)
+        msg: dict[str, Any] = {"type": "set_state", "states": checked_states(states, ids, self.num_envs)}
+        if ids is not None:
+            msg["env_ids"] = ids
+        views = self._sequenced(msg)
+        return views.obs, step_infos(views, self.num_envs, False)
+
     def close_extras(self, **kwargs: Any) -> None:
         self._close()
 
@@ -301,24 +322,16 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
     # async: gymnasium-style step_async/step_wait and EnvPool-style send/recv
 
     def step_async(self, actions: Any) -> None:
-        if self._bell is not None and not self._pending and not self._bell_inflight:
-            self._ring(actions)
-        else:
-            self.send(actions)
+        self.send(actions)
 
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        if self._bell_inflight:
-            v = self._bell_wait()
-            return v.obs, v.reward, v.terminated, v.truncated, step_infos(v, self.num_envs, self._same_step)
         obs, rew, term, trunc, infos = self.recv()
         infos.pop("env_id", None)
         return obs, rew, term, trunc, infos
 
     def async_reset(self, seed: int | None = None) -> None:
         """Resets every env; the following ``recv`` calls return them ``batch_size`` at a time."""
-        self._drain()
-        views = self._recv_one(self._send_reset(seed, None))
-        self._started(views)
+        views = self._sequenced(self._reset_request(seed, None))
         ids = np.arange(self.num_envs, dtype=np.int32)
         # Copied once: the reset rows are handed out over several recv calls while later
         # batches reuse the ring slots.
@@ -339,8 +352,6 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
 
     def send(self, actions: Any, env_ids: Any = None) -> None:
         """Queues one batch: ``actions[j]`` for env ``env_ids[j]`` (all envs when omitted)."""
-        if self._bell_inflight:
-            raise CoinRunError("send() while step_async() is in flight; call step_wait() first")
         if len(self._pending) >= self.ring_depth - 1:
             raise CoinRunError(
                 f"{len(self._pending)} batches already in flight (ring_depth {self.ring_depth}); "
@@ -369,7 +380,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             return rb["obs"][sl], rb["reward"][sl], rb["terminated"][sl], rb["truncated"][sl], infos
         if not self._pending:
             raise CoinRunError("recv() with nothing in flight; call send() or async_reset() first")
-        _, _, _, n = self._pending[0]
+        n = self._pending[0].n
         v = self._recv_one(self._pending[0])
         if n == self.num_envs:
             infos = step_infos(v, n, self._same_step)
@@ -388,6 +399,11 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             raise CoinRunError("this env is closed; create a new one")
         return self._client
 
+    def _require_transport(self) -> Transport:
+        self._require_client()
+        assert self._transport is not None
+        return self._transport
+
     def _next_slot(self) -> tuple[int, int]:
         self._seq += 1
         return self._seq, self._seq % self.ring_depth
@@ -397,8 +413,8 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             raise ResetNeeded("step before reset: call reset() (or async_reset()) first, as every gymnasium env needs")
         return check_actions(actions, n, self.n_actions, self.action_names)
 
-    def _send_step(self, actions: Any, env_ids: Any) -> tuple[int, int, int, int]:
-        client = self._require_client()
+    def _send_step(self, actions: Any, env_ids: Any) -> Ticket:
+        transport = self._require_transport()
         if env_ids is None:
             n = self.num_envs
             ids = None
@@ -421,93 +437,45 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             n = int(ids.size)
         a = self._check_actions(actions, n)
         seq, slot = self._next_slot()
-        views = self._slots[slot]
-        msg: dict[str, Any] = {"type": "step", "session": self.session, "seq": seq, "slot": slot}
-        subset = n < self.num_envs
-        if subset:
-            msg["n"] = n
-        np.copyto(views.actions[:n], a, casting="unsafe")
-        if subset:
-            np.copyto(views.env_ids[:n], ids, casting="unsafe")
-        frames: tuple[Any, ...] = ()
-        if self.transport == "inline":
-            frames = (views.actions[:n].tobytes(),) + ((views.env_ids[:n].tobytes(),) if subset else ())
-        rid = client.send(msg, frames)
-        entry = (rid, seq, slot, n)
-        self._pending.append(entry)
-        return entry
-
-    def _ring(self, actions: Any) -> None:
-        self._require_client()
-        a = self._check_actions(actions, self.num_envs)
-        seq, slot = self._next_slot()
-        np.copyto(self._slots[slot].actions, a, casting="unsafe")
-        assert self._bell is not None
+        staged = transport.slots[slot]
+        np.copyto(staged.actions[:n], a, casting="unsafe")
+        if ids is not None:
+            np.copyto(staged.env_ids[:n], ids, casting="unsafe")
         try:
-            self._bell.ring(seq, slot, self.num_envs)
-        except BrokenPipeError:
-            self._seq = seq - 1
-            self._diagnose_closed_doorbell(self._require_client())
-            raise EngineDied("coinrun-engine closed the doorbell: it exited or was killed") from None
-        self._bell_inflight = (seq, slot)
-
-    def _bell_wait(self) -> SlotViews:
-        client = self._require_client()
-        assert self._bell is not None and self._bell_inflight is not None
-        seq, slot = self._bell_inflight
-
-        def check_alive() -> None:
-            if client.process is not None and not client.process.alive():
-                raise EngineDied(client.process.death_message())
-
-        try:
-            err = self._bell.wait(client.timeout_s, check_alive, lambda: client._raise_timeout(client.timeout_s))
-        except DoorbellClosed:
-            self._diagnose_closed_doorbell(client)
+            ticket = transport.post_step(seq, slot, n, ids is not None)
+        except BaseException:
+            self._seq = seq - 1  # nothing was posted
             raise
-        finally:
-            self._bell_inflight = None
-        if err is not None:
-            self._seq = seq - 1  # the engine accepted nothing
-            raise protocol.error_from_reply(protocol.decode(err))
-        views = self._slots[slot]
-        np.logical_or(views.terminated, views.truncated, out=views.done)
-        np.copyto(views.prev_level_seed, self._level_seed_now)
-        np.copyto(self._level_seed_now, views.level_seed)
-        self._last = views
+        self._pending.append(ticket)
+        return ticket
+
+    def _send_sequenced(self, msg: dict[str, Any]) -> Ticket:
+        """Posts a reset or set_state (every env's row comes back)."""
+        seq, slot = self._next_slot()
+        ticket = self._require_transport().post(msg, seq, slot, self.num_envs)
+        self._pending.append(ticket)
+        return ticket
+
+    def _sequenced(self, msg: dict[str, Any]) -> SlotViews:
+        """Runs a reset or set_state after everything in flight: its views, every env started."""
+        self._drain()
+        self._reset_buffer = None
+        views = self._recv_one(self._send_sequenced(msg))
+        self._started(views)
         return views
 
-    def _diagnose_closed_doorbell(self, client: EngineClient) -> None:
-        """Raises the reason the engine closed the doorbell, when it can be found out."""
-        proc = client.process
-        if proc is not None:
-            with contextlib.suppress(Exception):
-                proc.proc.wait(timeout=1.0)
-            if not proc.alive():
-                raise EngineDied(proc.death_message()) from None
-        # A running engine closes the doorbell when it closes the session (lease expiry):
-        # a ping names the session and gets NO_SESSION back.
-        client.request({"type": "ping", "session": self.session}, timeout_s=min(5.0, client.timeout_s))
-
-    def _send_reset(self, seed: Any, options: dict[str, Any] | None) -> tuple[int, int, int, int]:
-        client = self._require_client()
+    def _reset_request(self, seed: Any, options: dict[str, Any] | None) -> dict[str, Any]:
         if seed is None and self._needs_reset:
             # The first reset replays the creation seed, so that make_vec(seed=S) + reset()
             # and reset(seed=S) start the same levels (docs/gymnasium.md, Seeding).
             seed = self.options.get("seed")
-        msg: dict[str, Any] = {"type": "reset", "session": self.session, **reset_fields(seed, options, self.num_envs)}
-        seq, slot = self._next_slot()
-        msg["seq"], msg["slot"] = seq, slot
-        rid = client.send(msg)
-        entry = (rid, seq, slot, self.num_envs)
-        self._pending.append(entry)
-        return entry
+        return {"type": "reset", **reset_fields(seed, options, self.num_envs)}
 
-    def _recv_one(self, entry: tuple[int, int, int, int]) -> SlotViews:
-        client = self._require_client()
-        rid, seq, slot, n = entry
+    def _recv_one(self, ticket: Ticket) -> SlotViews:
+        """Waits for the oldest ticket in flight and fills the client's columns of its slot."""
+        transport = self._require_transport()
         try:
-            reply, frames = client.recv(rid)
+            views = transport.wait(ticket)
         except EngineError:
             # An error reply means the engine accepted nothing: later requests in flight
             # skip this seq and fail too. Collect them and take the seq back, so that the
@@ -516,29 +484,14 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             while self._pending:
                 later = self._pending.popleft()
                 with contextlib.suppress(EngineError):
-                    client.recv(later[0])
-            self._seq = seq - 1
+                    transport.wait(later)
+            self._seq = ticket.seq - 1
             raise
         except BaseException:
             self._pending.popleft()
             raise
         self._pending.popleft()
-        if reply.get("seq") != seq or reply.get("slot") != slot:
-            raise EngineError(
-                f"reply for seq {reply.get('seq')} slot {reply.get('slot')}, expected {seq}/{slot}", code="BAD_SEQUENCE"
-            )
-        if self.transport == "inline":
-            if not frames or len(frames[0]) != self._slot_bytes:
-                raise EngineError("inline reply without the slot payload", code="BAD_MESSAGE")
-            staged = self._slots[slot]
-            views = build_slot(
-                np.frombuffer(frames[0].buffer, dtype=np.uint8), self._regions, self.num_envs, self.obs_shape
-            )
-            views.actions, views.env_ids = staged.actions, staged.env_ids
-            views.prev_level_seed = staged.prev_level_seed
-            views.infos = slot_infos(views, self.num_envs)
-        else:
-            views = self._slots[slot]
+        n = ticket.n
         if n == self.num_envs:
             np.logical_or(views.terminated, views.truncated, out=views.done)
             np.copyto(views.prev_level_seed, self._level_seed_now)
@@ -558,9 +511,6 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         self._needs_reset = False
 
     def _drain(self) -> None:
-        if self._bell_inflight:
-            with contextlib.suppress(EngineError):
-                self._bell_wait()
         while self._pending:
             try:
                 self._recv_one(self._pending[0])
@@ -574,8 +524,7 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
         if getattr(self, "_viewer", None) is not None:
             self._viewer.close()
             self._viewer = None
-        client, process, shm = self._client, self._process, self._shm
-        self._slots = []
+        client, process, transport = self._client, self._process, self._transport
         self._last = None
         if client is not None:
             try:
@@ -586,11 +535,8 @@ class CoinRunVectorEnv(StateMixin, VectorEnv):
             except CoinRunError:
                 pass
             client.close()
-        if self._bell is not None:
-            self._bell.close()
-            self._bell = None
-        if shm is not None:
-            shm.close()
+        if transport is not None:
+            transport.close()
         if process is not None:
             process.stop()
-        self._client = self._process = self._shm = None
+        self._client = self._process = self._transport = None

@@ -63,7 +63,7 @@ def test_engine_rejects_bad_actions_written_behind_the_checks(env):
     """The engine validates again: a bad value that bypasses the client check is refused
     with BAD_ACTION, nothing steps, and the session continues."""
     seq, slot = env._next_slot()
-    env._slots[slot].actions[:] = [0, 0, 9, 0]
+    env._transport.slots[slot].actions[:] = [0, 0, 9, 0]
     rid = env._client.send({"type": "step", "session": env.session, "seq": seq, "slot": slot})
     with pytest.raises(coinrun.InvalidAction) as ei:
         env._client.recv(rid)
@@ -134,7 +134,7 @@ def test_killed_client_leaves_no_engine_and_no_segment():
         import numpy as np, coinrun
         env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, seed=1)
         env.reset()
-        print(env._process.proc.pid, env._shm.name, flush=True)
+        print(env._process.proc.pid, env._transport.shm.name, flush=True)
         while True:
             env.step(np.zeros(4, dtype=np.int32))
         """
@@ -202,12 +202,11 @@ def test_remote_session_lease_expires(engine_path):
 
 
 def test_engine_rejects_bad_actions_through_the_doorbell(env):
-    assert env._bell is not None, "local shm sessions use the doorbell by default"
+    assert env.uses_doorbell, "local shm sessions use the doorbell by default"
     seq, slot = env._next_slot()
-    env._slots[slot].actions[:] = [0, -4, 0, 0]
-    env._bell.ring(seq, slot, env.num_envs)
-    env._bell_inflight = (seq, slot)
+    env._transport.slots[slot].actions[:] = [0, -4, 0, 0]
+    env._pending.append(env._transport.post_step(seq, slot, env.num_envs, False))
     with pytest.raises(coinrun.InvalidAction) as ei:
-        env._bell_wait()
+        env._recv_one(env._pending[0])
     assert ei.value.env == 1 and ei.value.value == -4
     still_serves(env)

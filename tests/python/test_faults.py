@@ -129,7 +129,7 @@ def test_killed_client_session_reclaimed_by_shared_engine(engine_path, tmp_path)
         import numpy as np, coinrun
         env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=3, seed=1, address={endpoint!r}, lease_s=0)
         env.reset()
-        print(env._shm.name if env._shm else "-", flush=True)
+        print(getattr(env._transport, "shm", None) and env._transport.shm.name or "-", flush=True)
         while True:
             env.step(np.zeros(3, dtype=np.int32))
         """

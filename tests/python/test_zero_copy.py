@@ -21,7 +21,7 @@ def env():
 
 
 def test_outputs_share_memory_with_segment(env):
-    seg = env._shm.buffer
+    seg = env._transport.shm.buffer
     obs, infos = env.reset()
     assert np.shares_memory(obs, seg)
     obs, rew, term, trunc, infos = env.step(np.zeros(8, dtype=np.int32))
@@ -79,5 +79,5 @@ def test_actions_are_copied_into_the_segment(env):
     acts = np.arange(8, dtype=np.int64) % 7
     env.step(acts)
     slot = env._seq % env.ring_depth
-    assert np.array_equal(env._slots[slot].actions, acts)
-    assert np.shares_memory(env._slots[slot].actions, env._shm.buffer)
+    assert np.array_equal(env._transport.slots[slot].actions, acts)
+    assert np.shares_memory(env._transport.slots[slot].actions, env._transport.shm.buffer)

@@ -1,0 +1,154 @@
+#pragma once
+// The doorbell (docs/protocol.md, "Doorbell"): how a client on this host posts steps to its
+// session and learns they are done without a ZeroMQ message. Both sides share one block in
+// the session's segment. A step costs no system call at all while both sides are busy: each
+// side spins briefly on the other's sequence word before it sleeps on a futex, and wakes the
+// other with a futex call only when the other has said it sleeps.
+//
+// This header is the one definition of the block: the engine (session_worker.cpp) and the
+// Python client's native helper (doorbell_client.cpp, loaded with ctypes) both compile it.
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+
+namespace coinrun {
+
+// Steps that can be posted and not yet answered; equal to the deepest ring.
+inline constexpr uint32_t kDoorbellDepth = 16;
+inline constexpr size_t kDoorbellBytes = 2048;
+
+enum class DoorbellStatus : uint32_t {
+  Pending = 0,
+  Ok = 1,
+  Error = 2,      // `reply` holds the engine's msgpack error map
+  Cancelled = 3,  // posted after a step that failed; nothing ran
+};
+
+// Posts are counted 1, 2, 3, ... and post p lives in entries[p % kDoorbellDepth]; its seq is
+// the session's seq (shared with ZeroMQ requests), so a retry of a failed seq is a new post.
+struct DoorbellEntry {
+  uint64_t seq;      // client
+  uint32_t slot;     // client
+  uint32_t n;        // client: batch size (N = every env)
+  uint32_t status;   // engine (DoorbellStatus)
+  uint32_t pad;
+  uint64_t step_us;  // engine
+};
+static_assert(sizeof(DoorbellEntry) == 32);
+
+// Fields are grouped by writer, one cache line each, so the two sides never write one line.
+// Explicit padding instead of alignas: the block also lives in plain heap memory (sessions
+// without a segment), where only 8-byte alignment is guaranteed.
+struct DoorbellBlock {
+  // Written by the client.
+  uint64_t posts;               // 0: posts so far
+  uint32_t client_sleeping;     // 8: 1 while the client sleeps on `answer_signal`
+  uint32_t spin_cap_us;         // 12: the client's choice, read by both sides (0: never spin)
+  uint64_t client_wait_ema_ns;  // 16: the client's adaptive spin state
+  uint8_t pad0[40];
+  // Written by the engine.
+  uint64_t answered;         // 64: posts answered so far (their entries are final)
+  uint32_t answer_signal;    // 72: futex word, +1 per answer and on close
+  uint32_t engine_sleeping;  // 76: 1 while the engine sleeps on `wake`
+  uint32_t closed;           // 80: 1 once the session is closing
+  uint32_t reply_len;        // 84: bytes of the error map in `reply`
+  uint8_t pad1[40];
+  // Written by whoever gives the engine work (the client, the engine's request thread).
+  uint32_t wake;  // 128: futex word, +1 per piece of work
+  uint8_t pad2[60];
+  DoorbellEntry entries[kDoorbellDepth];  // 192: post p in entry p % kDoorbellDepth
+  uint8_t reply[kDoorbellBytes - 192 - kDoorbellDepth * sizeof(DoorbellEntry)];
+};
+static_assert(sizeof(DoorbellBlock) == kDoorbellBytes);
+static_assert(offsetof(DoorbellBlock, posts) == 0);
+static_assert(offsetof(DoorbellBlock, answered) == 64);
+static_assert(offsetof(DoorbellBlock, wake) == 128);
+static_assert(offsetof(DoorbellBlock, entries) == 192);
+
+template <typename T>
+std::atomic_ref<T> shared(T& field) {
+  return std::atomic_ref<T>(field);
+}
+
+inline int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Sleeps while *word == expected, at most timeout_ns (shared futex: works across processes).
+inline void futex_wait(uint32_t& word, uint32_t expected, int64_t timeout_ns) {
+  timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
+  ::syscall(SYS_futex, &word, FUTEX_WAIT, expected, &ts, nullptr, 0);
+}
+
+inline void futex_wake_all(uint32_t& word) { ::syscall(SYS_futex, &word, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0); }
+
+// Gives `word` +1 and wakes its sleeper, if there is one. Sequentially consistent on both
+// sides (here and in wait_for_change), so that a sleeper either sees the new value before it
+// sleeps or is seen sleeping here: no wake-up is lost.
+inline void signal(uint32_t& word, uint32_t& sleeping) {
+  shared(word).fetch_add(1);
+  if (shared(sleeping).load()) futex_wake_all(word);
+}
+
+// How long to spin before sleeping, learned from how long the last waits took: a side whose
+// waits are short (a tight stepping loop) spins for about twice the usual wait, up to the cap;
+// a side whose waits are long (the other side thinks for milliseconds, or is idle) sleeps at
+// once and so costs no CPU while idle.
+class AdaptiveSpin {
+ public:
+  static int64_t budget_ns(uint64_t ema_ns, uint32_t cap_us) {
+    const auto cap = static_cast<int64_t>(cap_us) * 1000;
+    if (cap == 0 || static_cast<int64_t>(ema_ns) >= cap) return 0;
+    return std::min<int64_t>(cap, 2 * static_cast<int64_t>(ema_ns) + 2000);
+  }
+  // One wait took `ns`; a long wait counts as 4 caps at most, so that the budget comes back
+  // soon after an idle pause.
+  static uint64_t update(uint64_t ema_ns, int64_t ns, uint32_t cap_us) {
+    const int64_t capped = std::min<int64_t>(ns, 4 * static_cast<int64_t>(cap_us) * 1000 + 1);
+    return static_cast<uint64_t>((7 * static_cast<int64_t>(ema_ns) + capped) / 8);
+  }
+};
+
+// Waits until done() or until `word` moves away from `seen` (one spin phase, then one futex
+// sleep of at most sleep_ns). Spinning yields the core after a few microseconds, so that on
+// a small machine it never keeps the engine's workers (or the client) from running.
+// Returns the nanoseconds waited.
+template <typename Done>
+int64_t wait_for_change(uint32_t& word, uint32_t seen, uint32_t& sleeping, int64_t spin_ns, int64_t sleep_ns,
+                        Done&& done) {
+  const int64_t start = monotonic_ns();
+  int64_t now = start;
+  for (int i = 0; now - start < spin_ns; ++i) {
+    if (done() || shared(word).load(std::memory_order_acquire) != seen) return now - start;
+    if (i < 64) {
+      cpu_relax();
+    } else {
+      ::sched_yield();
+    }
+    now = monotonic_ns();
+  }
+  shared(sleeping).store(1);
+  if (!done() && shared(word).load() == seen) futex_wait(word, seen, sleep_ns);
+  shared(sleeping).store(0);
+  return monotonic_ns() - start;
+}
+
+}  // namespace coinrun

@@ -1,0 +1,217 @@
+"""How a vector env's sequenced requests reach its session and its results come back
+(docs/python-api.md, "Transports"). One transport per env, chosen once at creation:
+
+- ``DoorbellTransport``: a local engine; results in the shared-memory segment, steps posted
+  on the doorbell block (doorbell.py), reset and set_state as ZeroMQ messages.
+- ``ShmTransport``: a local engine without the native doorbell helper; every request is a
+  ZeroMQ message, results in the segment.
+- ``InlineTransport``: a remote engine; every request is a ZeroMQ message and the results
+  come back as the reply's payload (the slot's bytes).
+
+The env stages actions (and env ids) in ``slots[slot]``, posts, and later waits for the
+ticket, in posting order; it never needs to know which transport it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import protocol
+from .client import EngineClient
+from .doorbell import Doorbell, DoorbellCancelled, DoorbellClosed
+from .errors import EngineDied, EngineError
+from .shm import ShmSession, SlotViews, build_slot, regions_from_reply, slot_infos
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One posted request: its seq and slot, its batch size, and its ZeroMQ request id or
+    (when it went through the doorbell) its doorbell post number."""
+
+    seq: int
+    slot: int
+    n: int
+    rid: int | None
+    post: int | None = None
+
+
+class Transport:
+    """Sequenced requests as ZeroMQ messages; results in the session's shared memory."""
+
+    name = "shm"
+
+    def __init__(self, client: EngineClient, session: int, slots: list[SlotViews]) -> None:
+        self.client = client
+        self.session = session
+        self.slots = slots
+
+    def post_step(self, seq: int, slot: int, n: int, subset: bool) -> Ticket:
+        """Posts a step whose actions (and env ids, for a subset) are staged in ``slots[slot]``."""
+        msg: dict[str, Any] = {"type": "step", "session": self.session, "seq": seq, "slot": slot}
+        if subset:
+            msg["n"] = n
+        return Ticket(seq, slot, n, self.client.send(msg, self._step_frames(slot, n, subset)))
+
+    def post(self, msg: dict[str, Any], seq: int, slot: int, n: int) -> Ticket:
+        """Posts another sequenced request (reset, set_state)."""
+        msg.update(session=self.session, seq=seq, slot=slot)
+        return Ticket(seq, slot, n, self.client.send(msg))
+
+    def wait(self, ticket: Ticket) -> SlotViews:
+        """The results of ``ticket``; raises the engine's error (the request changed nothing)."""
+        assert ticket.rid is not None
+        reply, frames = self.client.recv(ticket.rid)
+        if reply.get("seq") != ticket.seq or reply.get("slot") != ticket.slot:
+            raise EngineError(
+                f"reply for seq {reply.get('seq')} slot {reply.get('slot')}, expected {ticket.seq}/{ticket.slot}",
+                code="BAD_SEQUENCE",
+            )
+        return self._views(ticket.slot, frames)
+
+    def close(self) -> None:
+        self.slots = []
+
+    def _step_frames(self, slot: int, n: int, subset: bool) -> tuple[bytes, ...]:
+        return ()
+
+    def _views(self, slot: int, frames: list[Any]) -> SlotViews:
+        return self.slots[slot]
+
+
+class ShmTransport(Transport):
+    """A local session's segment, every request over ZeroMQ."""
+
+    def __init__(self, client: EngineClient, session: int, shm: ShmSession) -> None:
+        super().__init__(client, session, shm.slots)
+        self.shm = shm
+
+    def close(self) -> None:
+        super().close()
+        self.shm.close()
+
+
+class DoorbellTransport(ShmTransport):
+    """A local session's segment, steps through the doorbell."""
+
+    name = "doorbell"
+
+    def __init__(self, client: EngineClient, session: int, shm: ShmSession, bell: Doorbell) -> None:
+        super().__init__(client, session, shm)
+        self.bell = bell
+
+    def post_step(self, seq: int, slot: int, n: int, subset: bool) -> Ticket:
+        return Ticket(seq, slot, n, None, self.bell.post(seq, slot, n))
+
+    def wait(self, ticket: Ticket) -> SlotViews:
+        if ticket.rid is not None:
+            return super().wait(ticket)
+        client = self.client
+
+        def check_alive() -> None:
+            if client.process is not None and not client.process.alive():
+                raise EngineDied(client.process.death_message())
+
+        try:
+            assert ticket.post is not None
+            err = self.bell.wait(
+                ticket.post, client.timeout_s, check_alive, lambda: client._raise_timeout(client.timeout_s)
+            )
+        except DoorbellCancelled:
+            raise EngineError(
+                f"step {ticket.seq} was not run: an earlier step in flight failed", code="BAD_SEQUENCE"
+            ) from None
+        except DoorbellClosed:
+            self._diagnose_closed(client)
+            raise
+        if err is not None:
+            raise protocol.error_from_reply(protocol.decode(err))
+        return self.slots[ticket.slot]
+
+    def _diagnose_closed(self, client: EngineClient) -> None:
+        """Raises the reason the engine closed the session, when it can be found out."""
+        proc = client.process
+        if proc is not None:
+            try:
+                proc.proc.wait(timeout=1.0)
+            except Exception:  # noqa: BLE001 - still running: ask it instead
+                pass
+            if not proc.alive():
+                raise EngineDied(proc.death_message()) from None
+        # A running engine closes a session on lease expiry: a ping names the session and
+        # gets NO_SESSION back.
+        client.request({"type": "ping", "session": self.session}, timeout_s=min(5.0, client.timeout_s))
+
+    def close(self) -> None:
+        self.bell.close()
+        super().close()
+
+
+class InlineTransport(Transport):
+    """Every request over ZeroMQ; results arrive as each reply's payload (remote engines)."""
+
+    name = "inline"
+
+    def __init__(self, client: EngineClient, session: int, reply: dict[str, Any], num_envs: int) -> None:
+        self._regions = regions_from_reply(reply["regions"])
+        self._slot_bytes = int(reply["slot_bytes"])
+        self._num_envs = num_envs
+        self._obs_shape = tuple(int(x) for x in reply["spaces"]["obs_shape"])
+        # Staging: actions, env ids and the client's prev_level_seed column live here.
+        slots = [
+            build_slot(np.zeros(self._slot_bytes, np.uint8), self._regions, num_envs, self._obs_shape)
+            for _ in range(int(reply["ring_depth"]))
+        ]
+        super().__init__(client, session, slots)
+
+    def _step_frames(self, slot: int, n: int, subset: bool) -> tuple[bytes, ...]:
+        staged = self.slots[slot]
+        return (staged.actions[:n].tobytes(),) + ((staged.env_ids[:n].tobytes(),) if subset else ())
+
+    def _views(self, slot: int, frames: list[Any]) -> SlotViews:
+        if not frames or len(frames[0]) != self._slot_bytes:
+            raise EngineError("inline reply without the slot payload", code="BAD_MESSAGE")
+        staged = self.slots[slot]
+        views = build_slot(
+            np.frombuffer(frames[0].buffer, dtype=np.uint8), self._regions, self._num_envs, self._obs_shape
+        )
+        views.actions, views.env_ids = staged.actions, staged.env_ids
+        views.prev_level_seed = staged.prev_level_seed
+        views.infos = slot_infos(views, self._num_envs)
+        return views
+
+
+def open_transport(
+    client: EngineClient,
+    reply: dict[str, Any],
+    num_envs: int,
+    find_library: Callable[[], Any],
+    spin_us: int,
+) -> Transport:
+    """The transport for a session from its create reply."""
+    session = int(reply["session"])
+    if reply.get("transport", "shm") == "inline":
+        return InlineTransport(client, session, reply, num_envs)
+    shm_info = reply["shm"]
+    obs_shape = tuple(int(x) for x in reply["spaces"]["obs_shape"])
+    shm = ShmSession(
+        shm_info["name"],
+        int(shm_info["bytes"]),
+        int(shm_info["session_id"]),
+        num_envs,
+        int(reply["ring_depth"]),
+        obs_shape,
+    )
+    try:
+        db = reply.get("doorbell")
+        lib = find_library() if db is not None else None
+        if lib is None:
+            return ShmTransport(client, session, shm)
+        bell = Doorbell(lib, shm.buffer, int(db["offset"]), int(db["bytes"]), spin_us)
+        return DoorbellTransport(client, session, shm, bell)
+    except BaseException:
+        shm.close()
+        raise
