@@ -82,18 +82,22 @@ def worker_ours(impl: str, n: int, seconds: float, game_id: str) -> dict[str, An
 
     rng = np.random.default_rng(0)
     out: dict[str, Any] = {}
-    if impl == "ours_sync":
-        envs = gym.make_vec(game_id, num_envs=n, seed=0)
+    # ours_sync_nospin: the doorbell without spinning (spin_us=0), every wait sleeps.
+    spin = {"spin_us": 0} if impl.endswith("_nospin") else {}
+    if impl == "ours_idle":
+        return worker_idle(game_id)
+    if impl.startswith("ours_sync"):
+        envs = gym.make_vec(game_id, num_envs=n, seed=0, **spin)
         base = envs.unwrapped if hasattr(envs, "unwrapped") else envs
         envs.reset(seed=0)
         bank = rng.integers(0, 7, size=(ACTION_BANK, n), dtype=np.int32)
-        bell = getattr(base, "_bell", None)
+        bell = base._transport.bell if base.uses_doorbell else None
         engine_us: list[float] = []
 
         def step(i: int) -> None:
             envs.step(bank[i % ACTION_BANK])
             if bell is not None:
-                engine_us.append(float(bell.step_us[0]))
+                engine_us.append(float(bell.step_us))
 
         rate, times = _timed_loop(step, seconds, n)
         client_us = statistics.median(times) * 1e6
@@ -105,7 +109,7 @@ def worker_ours(impl: str, n: int, seconds: float, game_id: str) -> dict[str, An
         out["transport"] = "doorbell" if bell is not None else "zmq"
     else:  # ours_async: EnvPool-style send/recv, batch_size = n/2
         bs = max(1, n // 2)
-        envs = coinrun.make_vec(game_id, num_envs=n, batch_size=bs, seed=0)
+        envs = coinrun.make_vec(game_id, num_envs=n, batch_size=bs, seed=0, **spin)
         base = envs
         envs.async_reset()
         bank = rng.integers(0, 7, size=(ACTION_BANK, bs), dtype=np.int32)
@@ -128,6 +132,32 @@ def worker_ours(impl: str, n: int, seconds: float, game_id: str) -> dict[str, An
     out["steps_per_s"] = rate
     envs.close()
     return out
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_idle(game_id: str, idle_s: float = 5.0) -> dict[str, Any]:
+    """CPU use of a created, reset and briefly stepped env left alone for idle_s: the
+    engine's (all its threads) and this client's, in percent of one core."""
+    import gymnasium as gym
+    import numpy as np
+
+    envs = gym.make_vec(game_id, num_envs=1, seed=0)
+    base = envs.unwrapped if hasattr(envs, "unwrapped") else envs
+    envs.reset(seed=0)
+    for _ in range(2000):  # a tight loop first, so that both sides have learned to spin
+        envs.step(np.zeros(1, dtype=np.int32))
+    pid = base._process.proc.pid
+    e0, c0, t0 = _cpu_s(pid), time.process_time(), time.perf_counter()
+    time.sleep(idle_s)
+    e1, c1, t1 = _cpu_s(pid), time.process_time(), time.perf_counter()
+    envs.close()
+    return {"engine_idle_cpu_pct": 100 * (e1 - e0) / (t1 - t0), "client_idle_cpu_pct": 100 * (c1 - c0) / (t1 - t0)}
 
 
 def worker_procgen(impl: str, n: int, seconds: float, game: str) -> dict[str, Any]:
@@ -379,7 +409,7 @@ def main() -> None:
         return
 
     ns = [int(x) for x in args.envs.split(",")]
-    impls = ["ours_sync", "ours_async"]
+    impls = ["ours_sync", "ours_async", "ours_sync_nospin"]
     peers_ok = PEERS_PY.exists() and not args.no_peers
     if not peers_ok and not args.no_peers:
         print("no .venv-peers: run tools/install_peers.sh (peers skipped)", file=sys.stderr)
@@ -388,6 +418,7 @@ def main() -> None:
     jobs = [Job(i, n) for n in ns for i in impls]
     # Bare round trips at the same sizes, and the other games at 64 envs.
     jobs += [Job(f"rtt_{k}", n) for n in ns for k in ("zmq", "fifo")]
+    jobs.append(Job("ours_idle", 1))
     side_n = 64 if 64 in ns else ns[-1]
     jobs += [Job("ours_sync", side_n, g) for g in ("maze", "platform")]
     if peers_ok:
@@ -432,6 +463,7 @@ def main() -> None:
     rows = [
         ("**ours, sync** (`gymnasium.make_vec`, engine process)", lambda n: rate("ours_sync", n)),
         ("**ours, async** (send/recv, batch N/2)", lambda n: rate("ours_async", n)),
+        ("ours, sync, doorbell without spinning (`spin_us=0`)", lambda n: rate("ours_sync_nospin", n)),
     ]
     if peers_ok:
         rows += [
@@ -491,6 +523,26 @@ def main() -> None:
             v = med(j, k) if j else None
             cells.append(f"{v:.0f}" if v is not None else "—")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+
+    lines.append("")
+    lines.append(
+        "| async / sync (target >= 1 at 16+ envs, >= 0.9 at 1) | "
+        + " | ".join(
+            f"{rate('ours_async', n) / rate('ours_sync', n):.2f}"
+            if rate("ours_async", n) and rate("ours_sync", n)
+            else "—"
+            for n in ns
+        )
+        + " |"
+    )
+    idle = by.get("ours_idle/standard/1")
+    if idle and idle.runs:
+        e, c = med(idle, "engine_idle_cpu_pct"), med(idle, "client_idle_cpu_pct")
+        summary["idle_cpu_pct"] = {"engine": e, "client": c}
+        lines.append("")
+        lines.append(
+            f"Idle env (1 env stepped 2000 times, then left alone 5 s): engine {e:.2f}% of a core, client {c:.2f}%."
+        )
 
     big = max(ns)
     lines.append("")

@@ -37,8 +37,11 @@ EnvPool::EnvPool(const PoolOptions& opts)
 }
 
 int EnvPool::chunk_size(int n) const {
-  // A few chunks per thread balances uneven levels without much counter traffic.
-  return std::max(1, n / (pool_.num_threads() * 4));
+  // A few chunks per thread balances uneven levels without much counter traffic. A chunk is
+  // at least kMinChunk envs: waking a sleeping worker costs tens of microseconds on a busy
+  // machine, more than a small batch takes on the calling thread alone.
+  constexpr int kMinChunk = 16;
+  return std::max(kMinChunk, n / (pool_.num_threads() * 4));
 }
 
 void EnvPool::check_batch(bool subset, std::span<const int32_t> env_ids,

@@ -25,7 +25,7 @@ _ABI = 1
 # Each wait returns after this long to let the caller check that the engine still lives.
 _SLICE_NS = 250_000_000
 # How long either side may spin before it sleeps (the spin adapts below this cap; 0 = never).
-DEFAULT_SPIN_US = 50
+DEFAULT_SPIN_US = 200
 
 OK, ERROR, CANCELLED = 1, 2, 3
 _TIMED_OUT, _CLOSED = 0, -1
@@ -88,6 +88,8 @@ class Doorbell:
         self._lib = lib
         self._wait = lib.coinrun_doorbell_wait
         self._post = lib.coinrun_doorbell_post
+        self._step = lib.coinrun_doorbell_step
+        self.last_post = 0  # posts so far (the library counts them the same way)
         self._step_us = ctypes.c_uint64(0)
         self._step_us_ref = ctypes.byref(self._step_us)
         lib.coinrun_doorbell_set_spin(self._ptr, int(spin_us))
@@ -97,9 +99,17 @@ class Doorbell:
         """The engine's time for the last step waited for, in microseconds."""
         return int(self._step_us.value)
 
+    def step(self, seq: int, slot: int, n: int) -> int:
+        """Posts step ``seq`` and waits one slice for it: OK, or anything else (then ``wait``
+        for post ``last_post`` says what happened)."""
+        status = self._step(self._ptr, seq, slot, n, _SLICE_NS, self._step_us_ref)
+        self.last_post += 1
+        return status
+
     def post(self, seq: int, slot: int, n: int) -> int:
         """Posts step ``seq`` (staged in ``slot``); returns the post's number for ``wait``."""
-        return int(self._post(self._ptr, seq, slot, n))
+        self.last_post = int(self._post(self._ptr, seq, slot, n))
+        return self.last_post
 
     def wait(
         self, post: int, timeout_s: float, check_alive: Callable[[], None], on_timeout: Callable[[], None]

@@ -174,8 +174,9 @@ def check_actions(actions: Any, n: int, n_actions: int, action_names: list[str])
         )
     if n == 0:
         return a
-    lo, hi = a.min(), a.max()
-    if lo < 0 or hi >= n_actions:
+    # One reduction instead of min and max: seen as unsigned, a negative action is huge.
+    as_unsigned = a.view(f"u{a.itemsize}") if a.dtype.kind == "i" else a
+    if as_unsigned.max() >= n_actions:
         bad = int(np.flatnonzero((a < 0) | (a >= n_actions))[0])
         raise InvalidAction(
             f"invalid action {a[bad]} for env {bad}: valid actions are 0..{n_actions - 1}",

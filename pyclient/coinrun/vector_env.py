@@ -76,7 +76,7 @@ class CoinRunVectorEnv(VectorEnv):
     ``ring_depth``, ``batch_size`` (async ``send``/``recv``), ``transport`` (``"shm"`` or
     ``"inline"``; default: shm for local engines, inline for remote ones), ``doorbell``
     (default True: local steps through the doorbell), ``spin_us`` (how long client and
-    engine may spin before sleeping, default 50; 0 never spins), ``label`` (shown to
+    engine may spin before sleeping, default 200; 0 never spins), ``label`` (shown to
     spectators). Procgen's names: ``start_level``, ``distribution_mode``, ``rand_seed``,
     ``use_sequential_levels``, ``restrict_themes``, ``use_backgrounds``,
     ``use_monochrome_assets``, ``center_agent``; and ``max_episode_steps`` (docs/gymnasium.md).
@@ -243,7 +243,14 @@ class CoinRunVectorEnv(VectorEnv):
         """Steps every env. Returns read-only views valid for ``ring_depth`` calls."""
         if self._pending:
             raise CoinRunError("step() while async batches are in flight; call recv()/step_wait() first")
-        v = self._recv_one(self._send_step(actions, None))
+        transport = self._require_transport()
+        seq, slot, n, subset = self._stage_step(transport, actions, None)
+        try:
+            v = transport.run_step(seq, slot, n, subset)
+        except EngineError:
+            self._seq = seq - 1  # the engine accepted nothing
+            raise
+        self._finish(v, n)
         return v.obs, v.reward, v.terminated, v.truncated, step_infos(v, self.num_envs, self._same_step)
 
     def render(self) -> tuple[np.ndarray, ...] | None:
@@ -415,6 +422,17 @@ class CoinRunVectorEnv(VectorEnv):
 
     def _send_step(self, actions: Any, env_ids: Any) -> Ticket:
         transport = self._require_transport()
+        seq, slot, n, subset = self._stage_step(transport, actions, env_ids)
+        try:
+            ticket = transport.post_step(seq, slot, n, subset)
+        except BaseException:
+            self._seq = seq - 1  # nothing was posted
+            raise
+        self._pending.append(ticket)
+        return ticket
+
+    def _stage_step(self, transport: Transport, actions: Any, env_ids: Any) -> tuple[int, int, int, bool]:
+        """Checks a batch and writes it into the next slot: (seq, slot, n, subset)."""
         if env_ids is None:
             n = self.num_envs
             ids = None
@@ -441,13 +459,7 @@ class CoinRunVectorEnv(VectorEnv):
         np.copyto(staged.actions[:n], a, casting="unsafe")
         if ids is not None:
             np.copyto(staged.env_ids[:n], ids, casting="unsafe")
-        try:
-            ticket = transport.post_step(seq, slot, n, ids is not None)
-        except BaseException:
-            self._seq = seq - 1  # nothing was posted
-            raise
-        self._pending.append(ticket)
-        return ticket
+        return seq, slot, n, ids is not None
 
     def _send_sequenced(self, msg: dict[str, Any]) -> Ticket:
         """Posts a reset or set_state (every env's row comes back)."""
@@ -491,7 +503,11 @@ class CoinRunVectorEnv(VectorEnv):
             self._pending.popleft()
             raise
         self._pending.popleft()
-        n = ticket.n
+        self._finish(views, ticket.n)
+        return views
+
+    def _finish(self, views: SlotViews, n: int) -> None:
+        """Fills the client's columns of a slot whose first n rows just came back."""
         if n == self.num_envs:
             np.logical_or(views.terminated, views.truncated, out=views.done)
             np.copyto(views.prev_level_seed, self._level_seed_now)
@@ -502,7 +518,6 @@ class CoinRunVectorEnv(VectorEnv):
             views.prev_level_seed[:n] = self._level_seed_now[ids]
             self._level_seed_now[ids] = views.level_seed[:n]
         self._last = views
-        return views
 
     def _started(self, views: SlotViews) -> None:
         """After reset/set_state: every env's previous level is its current one."""
