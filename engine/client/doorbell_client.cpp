@@ -74,7 +74,8 @@ int coinrun_doorbell_wait(void* p, uint64_t post, int64_t timeout_ns, uint64_t* 
     const int64_t left = timeout_ns - (coinrun::monotonic_ns() - start);
     if (left <= 0) return kTimedOut;
     const uint64_t ema = shared(d.client_wait_ema_ns).load(std::memory_order_relaxed);
-    const int64_t spin = std::min(left, AdaptiveSpin::budget_ns(ema, cap_us));
+    const bool may_spin = coinrun::spare_core_beside(shared(d.step_threads).load(std::memory_order_relaxed));
+    const int64_t spin = may_spin ? std::min(left, AdaptiveSpin::budget_ns(ema, cap_us)) : 0;
     const int64_t waited = coinrun::wait_for_change(d.answer_signal, seen, d.client_sleeping, spin, left, answered);
     shared(d.client_wait_ema_ns).store(AdaptiveSpin::update(ema, waited, cap_us), std::memory_order_relaxed);
   }

@@ -2,6 +2,7 @@
 // N envs of one game stepped by a thread pool. Actions are validated before any env steps
 // (a rejected batch changes nothing); results are written straight into caller-owned rows.
 // Results do not depend on the thread count: every env owns all of its random streams.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,6 +54,12 @@ class EnvPool {
   const PoolOptions& options() const { return opts_; }
   const Game& game() const { return *game_; }
   int num_threads() const { return pool_.num_threads(); }
+  // Threads that step a batch of n envs (the caller's included): fewer than num_threads()
+  // for small batches, which are not worth waking a worker for.
+  int threads_for(int n) const {
+    const int chunk = chunk_size(n);
+    return std::clamp((n + chunk - 1) / chunk, 1, num_threads());
+  }
 
   // Steps every env with its action and writes all rows of `out`.
   // Throws ActionError (nothing steps then) unless there is one action per env, each in

@@ -2,7 +2,15 @@
 
 #include <algorithm>
 
+#include "base/spin.h"
+
 namespace coinrun {
+namespace {
+
+// Longest spin of an idle worker waiting for the next call.
+constexpr uint32_t kWorkerSpinCapUs = 200;
+
+}  // namespace
 
 ThreadPool::ThreadPool(int num_threads) {
   const int workers = std::max(0, num_threads - 1);
@@ -28,14 +36,22 @@ void ThreadPool::run_chunks() {
 
 void ThreadPool::worker_loop(std::stop_token stop) {
   uint64_t seen = 0;
+  uint64_t gap_ema_ns = 0;  // how long this worker usually waits for the next call
   for (;;) {
+    const int64_t idle_from = monotonic_ns();
+    spin_until([&] { return published_.load(std::memory_order_acquire) != seen || stop.stop_requested(); },
+               AdaptiveSpin::budget_ns(gap_ema_ns, kWorkerSpinCapUs));
     {
       std::unique_lock lock(mu_);
       if (!wake_.wait(lock, stop, [&] { return generation_ != seen; })) return;
       seen = generation_;
+      gap_ema_ns = AdaptiveSpin::update(gap_ema_ns, monotonic_ns() - idle_from, kWorkerSpinCapUs);
+      if (closed_) continue;  // woke too late: the caller already took every chunk
+      ++active_;
     }
     run_chunks();
-    done_->count_down();
+    std::lock_guard lock(mu_);
+    if (--active_ == 0) idle_.notify_one();
   }
 }
 
@@ -46,19 +62,22 @@ void ThreadPool::parallel_for(int n, int chunk, const std::function<void(int, in
     fn(0, n);
     return;
   }
-  std::latch done(static_cast<std::ptrdiff_t>(workers_.size()));
   {
     std::lock_guard lock(mu_);
     fn_ = &fn;
     n_ = n;
     chunk_ = chunk;
     next_.store(0, std::memory_order_relaxed);
-    done_ = &done;
+    closed_ = false;
     ++generation_;
+    published_.store(generation_, std::memory_order_release);
   }
   wake_.notify_all();
   run_chunks();
-  done.wait();
+  // Every chunk is taken; wait for the workers that took some, not for those still waking.
+  std::unique_lock lock(mu_);
+  closed_ = true;
+  idle_.wait(lock, [&] { return active_ == 0; });
 }
 
 }  // namespace coinrun

@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <ctime>
 
+#include "base/spin.h"
+
 namespace coinrun {
 
 // Steps that can be posted and not yet answered; equal to the deepest ring.
@@ -60,7 +62,8 @@ struct DoorbellBlock {
   uint32_t engine_sleeping;  // 76: 1 while the engine sleeps on `wake`
   uint32_t closed;           // 80: 1 once the session is closing
   uint32_t reply_len;        // 84: bytes of the error map in `reply`
-  uint8_t pad1[40];
+  uint32_t step_threads;     // 88: threads the engine steps this session's batches on
+  uint8_t pad1[36];
   // Written by whoever gives the engine work (the client, the engine's request thread).
   uint32_t wake;  // 128: futex word, +1 per piece of work
   uint8_t pad2[60];
@@ -76,20 +79,6 @@ static_assert(offsetof(DoorbellBlock, entries) == 192);
 template <typename T>
 std::atomic_ref<T> shared(T& field) {
   return std::atomic_ref<T>(field);
-}
-
-inline int64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
 }
 
 // Sleeps while *word == expected, at most timeout_ns (shared futex: works across processes).
@@ -108,24 +97,12 @@ inline void signal(uint32_t& word, uint32_t& sleeping) {
   if (shared(sleeping).load()) futex_wake_all(word);
 }
 
-// How long to spin before sleeping, learned from how long the last waits took: a side whose
-// waits are short (a tight stepping loop) spins for about twice the usual wait, up to the cap;
-// a side whose waits are long (the other side thinks for milliseconds, or is idle) sleeps at
-// once and so costs no CPU while idle.
-class AdaptiveSpin {
- public:
-  static int64_t budget_ns(uint64_t ema_ns, uint32_t cap_us) {
-    const auto cap = static_cast<int64_t>(cap_us) * 1000;
-    if (cap == 0 || static_cast<int64_t>(ema_ns) >= cap) return 0;
-    return std::min<int64_t>(cap, 2 * static_cast<int64_t>(ema_ns) + 2000);
-  }
-  // One wait took `ns`; a long wait counts as 4 caps at most, so that the budget comes back
-  // soon after an idle pause.
-  static uint64_t update(uint64_t ema_ns, int64_t ns, uint32_t cap_us) {
-    const int64_t capped = std::min<int64_t>(ns, 4 * static_cast<int64_t>(cap_us) * 1000 + 1);
-    return static_cast<uint64_t>((7 * static_cast<int64_t>(ema_ns) + capped) / 8);
-  }
-};
+// Whether a waiter may spin: only when a core is left over while the other side works (a
+// waiter that spins on a machine whose cores all step envs slows the very step it waits for).
+inline bool spare_core_beside(uint32_t busy_threads) {
+  static const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return static_cast<long>(busy_threads) < cores;
+}
 
 // Waits until done() or until `word` moves away from `seen` (one spin phase, then one futex
 // sleep of at most sleep_ns). Spinning yields the core after a few microseconds, so that on
@@ -135,15 +112,8 @@ template <typename Done>
 int64_t wait_for_change(uint32_t& word, uint32_t seen, uint32_t& sleeping, int64_t spin_ns, int64_t sleep_ns,
                         Done&& done) {
   const int64_t start = monotonic_ns();
-  int64_t now = start;
-  for (int i = 0; now - start < spin_ns; ++i) {
-    if (done() || shared(word).load(std::memory_order_acquire) != seen) return now - start;
-    if (i < 64) {
-      cpu_relax();
-    } else {
-      ::sched_yield();
-    }
-    now = monotonic_ns();
+  if (spin_until([&] { return done() || shared(word).load(std::memory_order_acquire) != seen; }, spin_ns)) {
+    return monotonic_ns() - start;
   }
   shared(sleeping).store(1);
   if (!done() && shared(word).load() == seen) futex_wait(word, seen, sleep_ns);

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import launcher
 from .errors import CoinRunError, InvalidOption
-from .shm import SlotViews, slot_infos
+from .shm import SlotViews
 
 # Procgen's distribution_mode on the original's settings. CoinRun in Procgen has "easy" and
 # "hard" only; "hard" is the original's level distribution (difficulties 1-3 mixed, monsters,
@@ -71,7 +71,7 @@ def step_infos(v: SlotViews, n: int, same_step: bool) -> dict[str, Any]:
     episode's last frame: an (n, 64, 64, C) view whose rows are valid where ``_final_obs``)
     and ``final_info``/``_final_info`` (the finished level's seed and completion, and our
     episode statistics)."""
-    base = v.infos if n == v.done.size else slot_infos(v, n)
+    base = v.infos if n == v.done.size else v.head(n).infos
     infos = {k: (dict(x) if isinstance(x, dict) else x) for k, x in base.items()}
     if same_step and n and v.done[:n].any():
         done = infos["_coinrun_episode"]

@@ -12,7 +12,7 @@ import mmap
 import os
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -51,6 +51,22 @@ def regions_from_reply(entries: list[dict[str, Any]]) -> dict[str, RegionInfo]:
     return out
 
 
+class SlotHead(NamedTuple):
+    """Views of a slot's first n rows: read-only outputs, and the client's columns."""
+
+    infos: dict[str, Any]
+    env_ids: np.ndarray
+    obs: np.ndarray
+    reward: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    level_seed: np.ndarray
+    done: np.ndarray  # written by the client
+    prev_level_seed: np.ndarray  # written by the client
+    actions_in: np.ndarray  # written by the client before a step
+    env_ids_in: np.ndarray  # written by the client before a step
+
+
 @dataclass
 class SlotViews:
     """Numpy views of one ring slot. Outputs are read-only; ``actions``/``env_ids`` are
@@ -73,6 +89,35 @@ class SlotViews:
     # On a same-step done row: the finished episode's last frame (engines since final_obs).
     final_obs: np.ndarray | None = None
     infos: dict[str, Any] = field(default_factory=dict)
+    # Views over the first n rows, built once per batch size: async batches of a fixed size
+    # then cost no view construction per call (the views stay valid; their data changes).
+    head_cache: dict[int, SlotHead] = field(default_factory=dict)
+
+    def head(self, n: int) -> SlotHead:
+        """Views of the first n rows."""
+        got = self.head_cache.get(n)
+        if got is None:
+
+            def ro(a: np.ndarray) -> np.ndarray:
+                v = a[:n].view()
+                v.flags.writeable = False
+                return v
+
+            got = SlotHead(
+                slot_infos(self, n),
+                ro(self.env_ids),
+                ro(self.obs),
+                ro(self.reward),
+                ro(self.terminated),
+                ro(self.truncated),
+                ro(self.level_seed),
+                self.done[:n],
+                self.prev_level_seed[:n],
+                self.actions[:n],
+                self.env_ids[:n],
+            )
+            self.head_cache[n] = got
+        return got
 
 
 def build_slot(buf: np.ndarray, regions: dict[str, RegionInfo], num_envs: int, obs_shape: tuple[int, ...]) -> SlotViews:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import os
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -114,7 +115,13 @@ class CoinRunVectorEnv(VectorEnv):
         ring_depth = opts.pop("ring_depth", None)
         lease_s = opts.pop("lease_s", DEFAULT_REMOTE_LEASE_S)
         use_doorbell = bool(opts.pop("doorbell", True))
-        spin_us = opts.pop("spin_us", DEFAULT_SPIN_US)
+        # The environment variable sets the default for every env of a process (e.g. a
+        # training script measured with and without spinning).
+        spin_us = opts.pop("spin_us", None)
+        if spin_us is None:
+            spin_us = os.environ.get("COINRUN_SPIN_US", DEFAULT_SPIN_US)
+            with contextlib.suppress(ValueError):
+                spin_us = int(spin_us)
         if isinstance(spin_us, bool) or not isinstance(spin_us, (int, np.integer)) or not 0 <= spin_us <= 10_000:
             raise InvalidOption(f"spin_us must be an integer in [0, 10000], got {spin_us!r}", code="BAD_OPTION")
         if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or num_envs < 1:
@@ -207,6 +214,8 @@ class CoinRunVectorEnv(VectorEnv):
         self._reset_buffer: dict[str, Any] | None = None
         self._last: SlotViews | None = None
         self._level_seed_now = np.zeros(num_envs, dtype=np.uint32)  # for prev_level_seed
+        self._all_env_ids = np.arange(num_envs, dtype=np.int32)
+        self._all_env_ids.flags.writeable = False
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
         if render_mode == "human":
             try:
@@ -391,12 +400,12 @@ class CoinRunVectorEnv(VectorEnv):
         v = self._recv_one(self._pending[0])
         if n == self.num_envs:
             infos = step_infos(v, n, self._same_step)
-            infos["env_id"] = np.arange(self.num_envs, dtype=np.int32)
+            infos["env_id"] = self._all_env_ids
             return v.obs, v.reward, v.terminated, v.truncated, infos
-        ids = v.env_ids[:n].view()
-        ids.flags.writeable = False
-        infos = {"env_id": ids, **step_infos(v, n, self._same_step)}
-        return v.obs[:n], v.reward[:n], v.terminated[:n], v.truncated[:n], infos
+        h = v.head(n)
+        infos = step_infos(v, n, self._same_step)
+        infos["env_id"] = h.env_ids
+        return h.obs, h.reward, h.terminated, h.truncated, infos
 
     # ----------------------------------------------------------------------------------
     # internals
@@ -444,7 +453,8 @@ class CoinRunVectorEnv(VectorEnv):
                     f"got shape {ids.shape} dtype {ids.dtype}",
                     valid=(0, self.num_envs),
                 )
-            if ids.min() < 0 or ids.max() >= self.num_envs:
+            # One reduction instead of min and max: seen as unsigned, a negative id is huge.
+            if (ids.view(f"u{ids.itemsize}") if ids.dtype.kind == "i" else ids).max() >= self.num_envs:
                 bad = int(np.flatnonzero((ids < 0) | (ids >= self.num_envs))[0])
                 raise InvalidAction(
                     f"env id {ids[bad]} at position {bad} is out of range [0, {self.num_envs})",
@@ -456,9 +466,12 @@ class CoinRunVectorEnv(VectorEnv):
         a = self._check_actions(actions, n)
         seq, slot = self._next_slot()
         staged = transport.slots[slot]
-        np.copyto(staged.actions[:n], a, casting="unsafe")
-        if ids is not None:
-            np.copyto(staged.env_ids[:n], ids, casting="unsafe")
+        if ids is None:
+            np.copyto(staged.actions, a, casting="unsafe")
+        else:
+            head = staged.head(n)
+            np.copyto(head.actions_in, a, casting="unsafe")
+            np.copyto(head.env_ids_in, ids, casting="unsafe")
         return seq, slot, n, ids is not None
 
     def _send_sequenced(self, msg: dict[str, Any]) -> Ticket:
@@ -513,10 +526,10 @@ class CoinRunVectorEnv(VectorEnv):
             np.copyto(views.prev_level_seed, self._level_seed_now)
             np.copyto(self._level_seed_now, views.level_seed)
         else:
-            np.logical_or(views.terminated[:n], views.truncated[:n], out=views.done[:n])
-            ids = views.env_ids[:n]
-            views.prev_level_seed[:n] = self._level_seed_now[ids]
-            self._level_seed_now[ids] = views.level_seed[:n]
+            h = views.head(n)
+            np.logical_or(h.terminated, h.truncated, out=h.done)
+            np.take(self._level_seed_now, h.env_ids, out=h.prev_level_seed)
+            self._level_seed_now[h.env_ids] = h.level_seed
         self._last = views
 
     def _started(self, views: SlotViews) -> None:
