@@ -45,17 +45,22 @@ class AdaptiveSpin {
   }
 };
 
-// Spins until ready() or for budget_ns; true when ready. After a few pause instructions it
-// yields the core at every turn, so that on a small machine it never keeps a runnable thread
-// (an engine worker, the client) from its core.
+// Whether a spinning thread gives its core away at every turn. A thread pool's worker must:
+// while it waits for the next call, the thread that will make that call (and the client)
+// may need its core. A doorbell waiter must not: it spins only where a core is left over,
+// and a yield hands the core to any runnable thread for a whole time slice (milliseconds),
+// low-priority ones included, such as the spectators' renderer.
+enum class SpinYield { Never, AfterAFewTurns };
+
+// Spins until ready() or for budget_ns; true when ready.
 template <typename Ready>
-bool spin_until(Ready&& ready, int64_t budget_ns) {
+bool spin_until(Ready&& ready, int64_t budget_ns, SpinYield yield = SpinYield::Never) {
   if (budget_ns <= 0) return ready();
   const int64_t start = monotonic_ns();
   for (int i = 0;; ++i) {
     if (ready()) return true;
     if (monotonic_ns() - start >= budget_ns) return false;
-    if (i < 64) {
+    if (yield == SpinYield::Never || i < 64) {
       cpu_relax();
     } else {
       ::sched_yield();

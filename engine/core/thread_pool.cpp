@@ -40,7 +40,7 @@ void ThreadPool::worker_loop(std::stop_token stop) {
   for (;;) {
     const int64_t idle_from = monotonic_ns();
     spin_until([&] { return published_.load(std::memory_order_acquire) != seen || stop.stop_requested(); },
-               AdaptiveSpin::budget_ns(gap_ema_ns, kWorkerSpinCapUs));
+               AdaptiveSpin::budget_ns(gap_ema_ns, kWorkerSpinCapUs), SpinYield::AfterAFewTurns);
     {
       std::unique_lock lock(mu_);
       if (!wake_.wait(lock, stop, [&] { return generation_ != seen; })) return;

@@ -105,8 +105,7 @@ inline bool spare_core_beside(uint32_t busy_threads) {
 }
 
 // Waits until done() or until `word` moves away from `seen` (one spin phase, then one futex
-// sleep of at most sleep_ns). Spinning yields the core after a few microseconds, so that on
-// a small machine it never keeps the engine's workers (or the client) from running.
+// sleep of at most sleep_ns).
 // Returns the nanoseconds waited.
 template <typename Done>
 int64_t wait_for_change(uint32_t& word, uint32_t seen, uint32_t& sleeping, int64_t spin_ns, int64_t sleep_ns,
