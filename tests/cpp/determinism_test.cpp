@@ -2,6 +2,11 @@
 // for every game and with augmentation on; different seeds give different runs.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include "test_helpers.h"
 #include "core/env_pool.h"
 #include "base/rng.h"
@@ -69,6 +74,25 @@ TEST(ThreadPool, CoversEveryIndexExactlyOnce) {
       }
       for (int i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 20);
     }
+  }
+}
+
+// Calls back to back (workers spinning into the next call), with pauses (workers asleep,
+// some waking only after the caller took every chunk and returned) and of every size: each
+// index is still done exactly once per call, and no call runs a late worker on a finished
+// call's function.
+TEST(ThreadPool, LateAndSpinningWorkersJoinOnlyTheirOwnCall) {
+  ThreadPool pool(4);
+  std::vector<std::atomic<int>> hits(300);
+  for (int call = 0; call < 3000; ++call) {
+    const int n = 1 + (call * 37) % 300;
+    for (int i = 0; i < n; ++i) hits[static_cast<size_t>(i)] = 0;
+    pool.parallel_for(n, 4, [&, n](int b, int e) {
+      ASSERT_LE(e, n);
+      for (int i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+    });
+    for (int i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "call " << call << " index " << i;
+    if (call % 500 == 499) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
