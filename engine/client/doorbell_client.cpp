@@ -3,9 +3,12 @@
 // operations or futexes of its own; these few functions give it both, with the block layout
 // compiled from the same header as the engine's side. ctypes releases the GIL around every
 // call, so other Python threads run while one waits here.
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "server/doorbell.h"
+#include "server/shm_layout.h"
 
 namespace {
 
@@ -84,6 +87,47 @@ int coinrun_doorbell_wait(void* p, uint64_t post, int64_t timeout_ns, uint64_t* 
 // post + wait in one call (a synchronous step costs one ctypes call).
 int coinrun_doorbell_step(void* p, uint64_t seq, uint32_t slot, uint32_t n, int64_t timeout_ns, uint64_t* step_us) {
   return coinrun_doorbell_wait(p, coinrun_doorbell_post(p, seq, slot, n), timeout_ns, step_us);
+}
+
+// The segment header's layout as the engine compiles it, as JSON: field name -> byte offset,
+// plus the sizes. The Python client reads the header with its own struct formats (shm.py);
+// a test compares them with this, so the two cannot drift apart unnoticed.
+const char* coinrun_shm_layout_json() {
+  using coinrun::ShmHeader;
+  static const std::string json = [] {
+    std::string s = "{";
+    const auto field = [&s](const char* name, size_t value) {
+      s += std::string(s.size() > 1 ? "," : "") + "\"" + name + "\":" + std::to_string(value);
+    };
+#define COINRUN_FIELD(f) field(#f, offsetof(ShmHeader, f))
+    COINRUN_FIELD(magic);
+    COINRUN_FIELD(layout_version);
+    COINRUN_FIELD(header_bytes);
+    COINRUN_FIELD(total_bytes);
+    COINRUN_FIELD(session_id);
+    COINRUN_FIELD(engine_pid);
+    COINRUN_FIELD(num_envs);
+    COINRUN_FIELD(ring_depth);
+    COINRUN_FIELD(obs_h);
+    COINRUN_FIELD(obs_w);
+    COINRUN_FIELD(obs_c);
+    COINRUN_FIELD(n_actions);
+    COINRUN_FIELD(state);
+    COINRUN_FIELD(heartbeat);
+    COINRUN_FIELD(num_regions);
+    COINRUN_FIELD(reserved0);
+    COINRUN_FIELD(slots_offset);
+    COINRUN_FIELD(slot_bytes);
+    COINRUN_FIELD(regions);
+#undef COINRUN_FIELD
+    field("region_entry_bytes", sizeof(coinrun::RegionEntry));
+    field("slot_seq", coinrun::kSlotSeqOffset);
+    field("doorbell", coinrun::kDoorbellOffset);
+    field("header_total", coinrun::kShmHeaderBytes);
+    field("layout_version_value", coinrun::kLayoutVersion);
+    return s + "}";
+  }();
+  return json.c_str();
 }
 
 // The error map of the last failed step: its length, and a pointer to it.
