@@ -210,3 +210,46 @@ def test_engine_rejects_bad_actions_through_the_doorbell(env):
         env._recv_one(env._pending[0])
     assert ei.value.env == 1 and ei.value.value == -4
     still_serves(env)
+
+
+def test_a_failed_batch_cancels_the_batches_posted_behind_it():
+    """Two batches in flight on the doorbell, the first one bad: it raises, the one behind
+    it ran nothing (cancelled), and the session goes on from the seq before the bad one,
+    with the same bytes as a session that never saw the bad batch."""
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, batch_size=2, seed=8) as env,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, batch_size=2, seed=8) as ref,
+    ):
+        assert env.uses_doorbell
+        for e in (env, ref):
+            e.async_reset()
+            e.recv()
+            e.recv()
+        env.send(np.array([1, 1]), np.array([0, 0]))  # repeated env id: refused by the engine
+        env.send(np.array([2, 2]), np.array([2, 3]))  # posted behind it
+        with pytest.raises(coinrun.InvalidAction, match="twice"):
+            env.recv()
+        with pytest.raises(coinrun.CoinRunError, match="nothing in flight"):
+            env.recv()  # the cancelled batch was collected with the error
+        for e in (env, ref):
+            e.send(np.array([3, 4]), np.array([1, 2]))
+        got, ref_got = env.recv(), ref.recv()
+        assert np.array_equal(got[0], ref_got[0]) and got[4]["env_id"].tolist() == [1, 2]
+
+
+def test_session_closed_while_the_client_waits_on_the_doorbell(env):
+    """Another client closes the session: the next doorbell step fails at once with
+    NO_SESSION, not after the request timeout."""
+    from conftest import ask, dealer, req
+
+    assert env.uses_doorbell
+    sock = dealer(env._client.endpoint)
+    try:
+        assert ask(sock, req(type="close", session=env.session))[0]["type"] == "close_ok"
+    finally:
+        sock.close()
+    t0 = time.monotonic()
+    with pytest.raises(coinrun.EngineError) as ei:
+        env.step(np.zeros(4, dtype=np.int32))
+    assert ei.value.code == "NO_SESSION"
+    assert time.monotonic() - t0 < 5
