@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import launcher
-from .errors import CoinRunError, InvalidOption
+from .errors import CoinRunError, InvalidAction, InvalidOption
 from .shm import SlotViews
 
 # Procgen's distribution_mode on the original's settings. CoinRun in Procgen has "easy" and
@@ -150,8 +150,6 @@ class HumanViewer:
 def check_actions(actions: Any, n: int, n_actions: int, action_names: list[str]) -> np.ndarray:
     """``actions`` as an integer array of shape (n,) with values in [0, n_actions); raises
     InvalidAction otherwise (any non-integer dtype, bool and integral floats included)."""
-    from .errors import InvalidAction
-
     a = np.asarray(actions)
     if a.shape != (n,):
         if a.size == n and a.ndim == 2 and 1 in a.shape:
