@@ -36,12 +36,15 @@ EnvPool::EnvPool(const PoolOptions& opts)
   }
 }
 
-int EnvPool::chunk_size(int n) const {
+int EnvPool::chunk_size(int n, bool subset) const {
   // A few chunks per thread balances uneven levels without much counter traffic. A chunk is
   // at least kMinChunk envs: waking a sleeping worker costs tens of microseconds on a busy
-  // machine, more than a small batch takes on the calling thread alone.
+  // machine, more than a small batch takes on the calling thread alone. A subset batch (the
+  // async send/recv of part of the envs) is stepped while its caller works on the previous
+  // one, so a small one stays on one thread and leaves the caller a core.
   constexpr int kMinChunk = 16;
-  return std::max(kMinChunk, n / (pool_.num_threads() * 4));
+  constexpr int kMinSubsetChunk = 32;
+  return std::max(subset ? kMinSubsetChunk : kMinChunk, n / (pool_.num_threads() * 4));
 }
 
 void EnvPool::check_batch(bool subset, std::span<const int32_t> env_ids,
@@ -112,7 +115,7 @@ void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int3
                           const BatchView& out) {
   check_batch(true, env_ids, actions);
   const int n = static_cast<int>(env_ids.size());
-  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
+  pool_.parallel_for(n, chunk_size(n, true), [&](int begin, int end) {
     for (int j = begin; j < end; ++j) {
       write_row(env_ids[j], j, env(env_ids[j]).step(actions[j], final_row(out, j)), out);
     }

@@ -54,10 +54,10 @@ class EnvPool {
   const PoolOptions& options() const { return opts_; }
   const Game& game() const { return *game_; }
   int num_threads() const { return pool_.num_threads(); }
-  // Threads that step a batch of n envs (the caller's included): fewer than num_threads()
-  // for small batches, which are not worth waking a worker for.
-  int threads_for(int n) const {
-    const int chunk = chunk_size(n);
+  // Threads that step a batch of n envs (the caller's included; `subset`: a step_subset
+  // batch): fewer than num_threads() for small batches, which are not worth a worker.
+  int threads_for(int n, bool subset) const {
+    const int chunk = chunk_size(n, subset);
     return std::clamp((n + chunk - 1) / chunk, 1, num_threads());
   }
 
@@ -102,7 +102,7 @@ class EnvPool {
   // Throws ActionError (EnvIdOutOfRange, EnvIdRepeated) naming the position of the first bad id.
   void check_env_ids(std::span<const int32_t> ids, bool distinct);
   void write_row(int env_index, int row, const StepResult& r, const BatchView& out);
-  int chunk_size(int n) const;
+  int chunk_size(int n, bool subset = false) const;
 
   PoolOptions opts_;
   const Game* game_;

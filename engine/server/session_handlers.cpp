@@ -136,7 +136,7 @@ void SessionHandlers::run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uin
     }
   }
   shared(e.step_us).store(us, std::memory_order_relaxed);
-  shared(d.step_threads).store(static_cast<uint32_t>(s_.pool().threads_for(static_cast<int>(n))),
+  shared(d.step_threads).store(static_cast<uint32_t>(s_.pool().threads_for(static_cast<int>(n), n < s_.num_envs())),
                                std::memory_order_relaxed);
   shared(e.status).store(static_cast<uint32_t>(status), std::memory_order_relaxed);
   shared(d.answered).store(post, std::memory_order_release);
