@@ -72,7 +72,9 @@ def step_infos(v: SlotViews, n: int, same_step: bool) -> dict[str, Any]:
     and ``final_info``/``_final_info`` (the finished level's seed and completion, and our
     episode statistics)."""
     base = v.infos if n == v.done.size else v.head(n).infos
-    infos = {k: (dict(x) if isinstance(x, dict) else x) for k, x in base.items()}
+    # A fresh dict per call (callers may change it); the nested dict is the only mutable value.
+    infos = dict(base)
+    infos["coinrun_episode"] = dict(base["coinrun_episode"])
     if same_step and n and v.done[:n].any():
         done = infos["_coinrun_episode"]
         if v.final_obs is not None:
