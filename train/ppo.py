@@ -576,6 +576,10 @@ def main(args: Args) -> dict[str, Any]:
     if writer is not None:
         writer.close()
     if world_size > 1:
+        # Every rank is past its last collective before any tears the group down: a rank
+        # that leaves first can make another's teardown abort (a gloo thread sees the peer
+        # gone).
+        dist.barrier()
         dist.destroy_process_group()
     return results
 
