@@ -31,7 +31,7 @@ import coinrun  # noqa: E402
 # Growth tolerances: after warm-up (allocator pools, thread stacks, zmq buffers all
 # reach their steady size), the mean RSS of the last quarter of samples may exceed the
 # warm-up baseline by at most this much; open fds may not grow by more than a few (one
-# session's socket/FIFOs can be open at the moment of a sample).
+# session's socket can be open at the moment of a sample).
 RSS_GROWTH_MB = 24.0
 RSS_GROWTH_FRAC = 0.15
 FD_GROWTH = 8
