@@ -94,6 +94,9 @@ def test_engine_killed_mid_step_raises_engine_died():
         env.reset()
         pid = env._process.proc.pid
         os.kill(pid, signal.SIGKILL)
+        # Death lands a moment after kill() returns; a worker spinning in that moment would
+        # still answer a step.
+        env._process.proc.wait(timeout=5)
         t0 = time.monotonic()
         with pytest.raises(coinrun.EngineDied, match="signal 9"):
             env.step(np.zeros(2, dtype=np.int32))
@@ -102,12 +105,23 @@ def test_engine_killed_mid_step_raises_engine_died():
         env.close()
 
 
+def all_threads_stopped(pid: int) -> bool:
+    states = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/stat") as f:
+            states.append(f.read().rsplit(")", 1)[1].split()[0])
+    return all(st in ("T", "t") for st in states)
+
+
 def test_stuck_engine_times_out():
     env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1, timeout=1.0)
     pid = env._process.proc.pid
     try:
         env.reset()
         os.kill(pid, signal.SIGSTOP)
+        # The stop lands on each thread a moment after kill() returns; a worker still
+        # spinning in that moment would answer the step. Wait until every thread is stopped.
+        assert wait_until(lambda: all_threads_stopped(pid), timeout_s=5), "the engine did not stop"
         t0 = time.monotonic()
         with pytest.raises(coinrun.EngineTimeout, match="did not answer"):
             env.step(np.zeros(2, dtype=np.int32))

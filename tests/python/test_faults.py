@@ -66,6 +66,7 @@ def test_engine_died_message_says_how_to_recover():
     try:
         env.reset()
         os.kill(env._process.proc.pid, signal.SIGKILL)
+        env._process.proc.wait(timeout=5)  # dead before the step, not a moment after
         with pytest.raises(coinrun.EngineDied) as ei:
             env.step(np.zeros(1, dtype=np.int32))
         msg = str(ei.value).lower()
