@@ -196,6 +196,7 @@ class ShmSession:
             pass
         self.name = name
         self._buf = np.frombuffer(self._mm, dtype=np.uint8)
+        self.engine_pid = 0  # from the header, below
         h = _HEADER.unpack_from(self._mm, 0)
         (
             magic,
@@ -217,6 +218,7 @@ class ShmSession:
             slots_offset,
             slot_bytes,
         ) = h
+        self.engine_pid = int(_pid)
         if magic != protocol.SHM_MAGIC:
             raise EngineError(f"segment {name} has bad magic {magic!r}", code="BAD_MESSAGE")
         if layout != protocol.LAYOUT_VERSION:

@@ -14,6 +14,7 @@ ticket, in posting order; it never needs to know which transport it holds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -126,8 +127,16 @@ class DoorbellTransport(ShmTransport):
         client = self.client
 
         def check_alive() -> None:
-            if client.process is not None and not client.process.alive():
-                raise EngineDied(client.process.death_message())
+            if client.process is not None:
+                if not client.process.alive():
+                    raise EngineDied(client.process.death_message())
+            elif not _pid_alive(self.shm.engine_pid):
+                # A running engine this client connected to: it is local (shared memory),
+                # so its pid tells whether it still lives, long before the request timeout.
+                raise EngineDied(
+                    f"coinrun-engine (pid {self.shm.engine_pid}) at {client.endpoint} exited; its sessions are "
+                    "gone. Create a new env once an engine serves that address again"
+                )
 
         try:
             assert ticket.post is not None
@@ -196,6 +205,16 @@ class InlineTransport(Transport):
         views.prev_level_seed = staged.prev_level_seed
         views.infos = slot_infos(views, self._num_envs)
         return views
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def open_transport(

@@ -173,8 +173,9 @@ def test_engine_restarted_under_a_client(engine_path, tmp_path):
         with pytest.raises(coinrun.CoinRunError) as ei:
             env.step(np.zeros(2, dtype=np.int32))
         assert time.monotonic() - t0 < 5.0
-        # Either the new engine says the session is unknown, or the old doorbell reports EOF.
-        assert isinstance(ei.value, (coinrun.EngineError, coinrun.EngineDied, coinrun.EngineTimeout))
+        # The old engine's death is seen through its pid (doorbell), or the new engine says
+        # the session is unknown (ZeroMQ).
+        assert isinstance(ei.value, (coinrun.EngineError, coinrun.EngineDied)), ei.value
         env.close()  # closing an orphaned handle must not raise
         env2 = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, seed=1, address=endpoint)
         obs, *_ = env2.reset()
