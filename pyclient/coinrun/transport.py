@@ -15,7 +15,6 @@ ticket, in posting order; it never needs to know which transport it holds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,7 +220,7 @@ def open_transport(
     client: EngineClient,
     reply: dict[str, Any],
     num_envs: int,
-    find_library: Callable[[], Any],
+    bell_lib: Any,
     spin_us: int,
 ) -> Transport:
     """The transport for a session from its create reply."""
@@ -240,10 +239,9 @@ def open_transport(
     )
     try:
         db = reply.get("doorbell")
-        lib = find_library() if db is not None else None
-        if lib is None:
+        if db is None or bell_lib is None:
             return ShmTransport(client, session, shm)
-        bell = Doorbell(lib, shm.buffer, int(db["offset"]), int(db["bytes"]), spin_us)
+        bell = Doorbell(bell_lib, shm.buffer, int(db["offset"]), int(db["bytes"]), spin_us)
         return DoorbellTransport(client, session, shm, bell)
     except BaseException:
         shm.close()

@@ -160,12 +160,14 @@ class CoinRunVectorEnv(VectorEnv):
                 )
             if transport is None:
                 transport = "shm" if (address.startswith("ipc://") or _LOOPBACK.match(address)) else "inline"
+            # Looked up once: the create request asks for a doorbell only when it can be used.
+            bell_lib = _doorbell_library() if use_doorbell and transport == "shm" else None
             req = {
                 "type": "create",
                 "options": {**opts, "game": game, "num_envs": num_envs},
                 "ring_depth": int(ring_depth),
                 "transport": transport,
-                "doorbell": use_doorbell and transport == "shm" and _doorbell_library() is not None,
+                "doorbell": bell_lib is not None,
                 "label": label,
                 **client_identity(),
             }
@@ -201,7 +203,7 @@ class CoinRunVectorEnv(VectorEnv):
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, num_envs)
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, num_envs)
         try:
-            self._transport = open_transport(self._client, reply, num_envs, _doorbell_library, int(spin_us))
+            self._transport = open_transport(self._client, reply, num_envs, bell_lib, int(spin_us))
         except BaseException:
             self.close()
             raise
