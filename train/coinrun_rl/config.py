@@ -104,6 +104,9 @@ class Args:
     thread on a CPU, 1 on CUDA; 1 leaves the parallelism to torch's own intra-op threads"""
     channels_last: bool = True
     """run the convolutions in NHWC (channels_last) memory layout, the engine's own layout"""
+    keep_freed_memory: bool = True
+    """glibc: keep freed memory for reuse instead of unmapping it, so that a CPU pass does not
+    fault its activations in again (train/coinrun_rl/host_memory.py)"""
     compile: Switch = "auto"
     """torch.compile the network; default: on for CUDA, off on a CPU (where its minutes of
     compile time cost more than it saves in a short run)"""
@@ -217,6 +220,7 @@ SESSION_FIELDS = (
     "bf16",
     "async_envs",
     "channels_last",
+    "keep_freed_memory",
     "cpu_shards",
     "num_eval",
     "rep",
@@ -286,7 +290,11 @@ def finalize_args(args: Args, world_size: int, device: torch.device) -> Args:
 def describe(args: Args, device: torch.device) -> str:
     """Printed at start, so a user knows which configuration runs and what the other is."""
     mine, other = (GPU_BUDGET, CPU_BUDGET) if device.type == "cuda" else (CPU_BUDGET, GPU_BUDGET)
-    speed = [name for name in ("channels_last", "compile", "bf16", "async_envs") if getattr(args, name) in (True, "on")]
+    speed = [
+        name
+        for name in ("channels_last", "keep_freed_memory", "compile", "bf16", "async_envs")
+        if getattr(args, name) in (True, "on")
+    ]
     levels = "unlimited" if args.num_levels == 0 else args.num_levels
     return (
         f"run {args.run_id}: {args.architecture} on {args.game_type}, {levels} training levels, "
