@@ -14,7 +14,7 @@ PY=${PYTHON:-python3}
 BUILD_DIR=${BUILD_DIR:-build}
 
 APT_PACKAGES=(g++ cmake make pkg-config libgtest-dev libgmock-dev libzmq3-dev cppzmq-dev
-              libmsgpack-cxx-dev qt6-base-dev libpng-dev python3-venv xvfb)
+              libmsgpack-cxx-dev qt6-base-dev libpng-dev python3-venv xvfb libjemalloc2)
 # Torch is pinned: a CPU build of 2.13.0 lies on disk on these machines; other versions
 # download gigabytes.
 # stable-baselines3 and moviepy are test dependencies (an SB3 client; gymnasium's RecordVideo);

@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 import torch.distributed as dist
+from coinrun_rl.allocator import drop_preload_from_environment, restart_under_jemalloc
 from coinrun_rl.checkpoints import (
     LOG_DIR,
     CheckpointError,
@@ -33,7 +34,6 @@ from coinrun_rl.config import SNAPSHOT_STEPS, Args, UsageError, describe, device
 from coinrun_rl.distributed import all_mean, check_ranks_identical, window_stats
 from coinrun_rl.envs import finished_episodes, make_envs, obs_to_device
 from coinrun_rl.evaluation import final_evaluation
-from coinrun_rl.host_memory import keep_freed_memory
 from coinrun_rl.networks import Agent, LstmState, build_agent, l2_penalty
 from coinrun_rl.parallel import ShardPool, default_workers
 from coinrun_rl.rollout import Games, Rollout, policy_step
@@ -392,8 +392,6 @@ def main(args: Args) -> dict[str, Any]:
     device = device_from_arg(args.device)
     if device.type == "cuda" and device.index is None and world_size > 1:
         device = torch.device("cuda", local_rank % torch.cuda.device_count())
-    if device.type == "cpu" and args.keep_freed_memory:
-        keep_freed_memory()  # before any thread allocates: see host_memory.py
     if world_size > 1:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if args.torch_threads > 0:
@@ -591,6 +589,12 @@ if __name__ == "__main__":
     import tyro
 
     try:
-        main(tyro.cli(Args))
+        cli_args = tyro.cli(Args)
+        if cli_args.jemalloc and device_from_arg(cli_args.device).type == "cpu":
+            why_not = restart_under_jemalloc()  # returns only when it does not restart
+            if why_not:
+                print(f"ppo.py: {why_not}; CPU training runs about 2x slower without it", file=sys.stderr)
+        drop_preload_from_environment()
+        main(cli_args)
     except (CheckpointError, UsageError) as e:
         sys.exit(f"ppo.py: {e}")

@@ -92,7 +92,11 @@ def test_build_slot_views_follow_region_table():
     assert s.reward.tolist() == [1.5, -2.0] and s.terminated.tolist() == [True, False]
     assert s.actions.flags.writeable and np.shares_memory(s.actions, buf)
     assert set(s.infos) == {
-        "level_seed", "prev_level_seed", "prev_level_complete", "coinrun_episode", "_coinrun_episode"
+        "level_seed",
+        "prev_level_seed",
+        "prev_level_complete",
+        "coinrun_episode",
+        "_coinrun_episode",
     }
 
 

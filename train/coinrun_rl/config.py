@@ -13,6 +13,8 @@ from typing import Literal
 import torch
 from coinrun import GAME_IDS
 
+from .allocator import jemalloc_active
+
 # Game names (the original's `--game-type`) -> gymnasium ids, from the client's registry, so
 # a game registered there is a valid choice here with no change to train/.
 GAME_ENV_IDS: dict[str, str] = {game: env_id for env_id, game in GAME_IDS.items()}
@@ -104,9 +106,10 @@ class Args:
     thread on a CPU, 1 on CUDA; 1 leaves the parallelism to torch's own intra-op threads"""
     channels_last: bool = True
     """run the convolutions in NHWC (channels_last) memory layout, the engine's own layout"""
-    keep_freed_memory: bool = True
-    """glibc: keep freed memory for reuse instead of unmapping it, so that a CPU pass does not
-    fault its activations in again (train/coinrun_rl/host_memory.py)"""
+    jemalloc: bool = True
+    """on a CPU, restart once under jemalloc with purging off, so that each pass reuses the
+    memory of the last instead of faulting its activations in again (about 2x on 2 cores;
+    train/coinrun_rl/allocator.py); without libjemalloc2 it says so and runs on"""
     compile: Switch = "auto"
     """torch.compile the network; default: on for CUDA, off on a CPU (where its minutes of
     compile time cost more than it saves in a short run)"""
@@ -220,7 +223,7 @@ SESSION_FIELDS = (
     "bf16",
     "async_envs",
     "channels_last",
-    "keep_freed_memory",
+    "jemalloc",
     "cpu_shards",
     "num_eval",
     "rep",
@@ -291,10 +294,8 @@ def describe(args: Args, device: torch.device) -> str:
     """Printed at start, so a user knows which configuration runs and what the other is."""
     mine, other = (GPU_BUDGET, CPU_BUDGET) if device.type == "cuda" else (CPU_BUDGET, GPU_BUDGET)
     speed = [
-        name
-        for name in ("channels_last", "keep_freed_memory", "compile", "bf16", "async_envs")
-        if getattr(args, name) in (True, "on")
-    ]
+        name for name in ("channels_last", "compile", "bf16", "async_envs") if getattr(args, name) in (True, "on")
+    ] + (["jemalloc"] if jemalloc_active() else [])
     levels = "unlimited" if args.num_levels == 0 else args.num_levels
     return (
         f"run {args.run_id}: {args.architecture} on {args.game_type}, {levels} training levels, "
