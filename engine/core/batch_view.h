@@ -17,6 +17,9 @@ struct BatchView {
   uint8_t* prev_level_complete = nullptr;   // on a done step: was the finished level solved
   float* episode_return = nullptr;          // on a done step: return of the finished episode
   int32_t* episode_length = nullptr;        // on a done step: its length, done step included
+  // Written for the client, so that it computes nothing per step (docs/protocol.md).
+  uint8_t* done = nullptr;                  // terminated | truncated
+  uint32_t* prev_level_seed = nullptr;      // seed of the level played before this request
   // Optional, [N][64][64][C]: on a SAME_STEP done step, the finished episode's last frame.
   uint8_t* final_obs = nullptr;
 };

@@ -91,13 +91,16 @@ void EnvPool::check_env_ids(std::span<const int32_t> ids, bool distinct) {
   }
 }
 
-void EnvPool::write_row(int env_index, int row, const StepResult& r, const BatchView& out) {
+void EnvPool::write_row(int env_index, int row, const StepResult& r, uint32_t prev_level_seed,
+                        const BatchView& out) {
   Env& e = env(env_index);
   e.observe(out.obs + static_cast<size_t>(row) * out.obs_env_stride);
   out.reward[row] = r.reward;
   out.terminated[row] = r.terminated;
   out.truncated[row] = r.truncated;
+  if (out.done) out.done[row] = r.terminated || r.truncated;
   if (out.level_seed) out.level_seed[row] = e.state().level_seed;
+  if (out.prev_level_seed) out.prev_level_seed[row] = prev_level_seed;
   if (out.prev_level_complete) out.prev_level_complete[row] = r.prev_level_complete;
   if (out.episode_return) out.episode_return[row] = r.episode_return;
   if (out.episode_length) out.episode_length[row] = r.episode_length;
@@ -107,7 +110,10 @@ void EnvPool::step(std::span<const int32_t> actions, const BatchView& out) {
   check_batch(false, {}, actions);
   const int n = num_envs();
   pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
-    for (int i = begin; i < end; ++i) write_row(i, i, env(i).step(actions[i], final_row(out, i)), out);
+    for (int i = begin; i < end; ++i) {
+      const uint32_t played = env(i).state().level_seed;
+      write_row(i, i, env(i).step(actions[i], final_row(out, i)), played, out);
+    }
   });
 }
 
@@ -117,7 +123,9 @@ void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int3
   const int n = static_cast<int>(env_ids.size());
   pool_.parallel_for(n, chunk_size(n, true), [&](int begin, int end) {
     for (int j = begin; j < end; ++j) {
-      write_row(env_ids[j], j, env(env_ids[j]).step(actions[j], final_row(out, j)), out);
+      Env& e = env(env_ids[j]);
+      const uint32_t played = e.state().level_seed;
+      write_row(env_ids[j], j, e.step(actions[j], final_row(out, j)), played, out);
     }
   });
 }
@@ -148,7 +156,7 @@ void EnvPool::reset(const BatchView& out, std::optional<uint32_t> seed,
       std::optional<uint32_t> lvl;
       if (!level_seeds.empty()) lvl = level_seeds[static_cast<size_t>(k)];
       e.start_episode(lvl);
-      write_row(i, i, StepResult{}, out);
+      write_row(i, i, StepResult{}, e.state().level_seed, out);  // a fresh start: no level before it
     }
   });
 }

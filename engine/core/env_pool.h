@@ -101,7 +101,7 @@ class EnvPool {
   // The one env id check (steps and states): in [0, num_envs), and each once when `distinct`.
   // Throws ActionError (EnvIdOutOfRange, EnvIdRepeated) naming the position of the first bad id.
   void check_env_ids(std::span<const int32_t> ids, bool distinct);
-  void write_row(int env_index, int row, const StepResult& r, const BatchView& out);
+  void write_row(int env_index, int row, const StepResult& r, uint32_t prev_level_seed, const BatchView& out);
   int chunk_size(int n, bool subset = false) const;
 
   PoolOptions opts_;

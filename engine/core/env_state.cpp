@@ -405,7 +405,9 @@ void EnvPool::set_states(std::span<const std::vector<uint8_t>> states,
       if (out.reward) out.reward[i] = 0;
       if (out.terminated) out.terminated[i] = 0;
       if (out.truncated) out.truncated[i] = 0;
+      if (out.done) out.done[i] = 0;
       if (out.level_seed) out.level_seed[i] = e.state().level_seed;
+      if (out.prev_level_seed) out.prev_level_seed[i] = e.state().level_seed;
       if (out.prev_level_complete) out.prev_level_complete[i] = 0;
       if (out.episode_return) out.episode_return[i] = 0;
       if (out.episode_length) out.episode_length[i] = 0;

@@ -207,6 +207,7 @@ void Session::fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask) {
       dst.reward[r] = 0;
       dst.terminated[r] = 0;
       dst.truncated[r] = 0;
+      dst.done[r] = 0;
       continue;
     }
     uint8_t* obs = dst.obs + r * dst.obs_env_stride;
@@ -218,7 +219,9 @@ void Session::fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask) {
     dst.reward[r] = 0;
     dst.terminated[r] = 0;
     dst.truncated[r] = 0;
+    dst.done[r] = 0;
     dst.level_seed[r] = pool_.env(i).state().level_seed;
+    dst.prev_level_seed[r] = dst.level_seed[r];
     dst.prev_level_complete[r] = 0;
     dst.episode_return[r] = 0;
     dst.episode_length[r] = 0;

@@ -27,6 +27,8 @@ constexpr RegionSpec kSpecs[kNumRegions] = {
     {Region::PrevLevelComplete, DType::U8, 1},
     {Region::EpisodeReturn, DType::F32, 4},
     {Region::EpisodeLength, DType::I32, 4},
+    {Region::Done, DType::U8, 1},
+    {Region::PrevLevelSeed, DType::U32, 4},
     {Region::FinalObs, DType::U8, 1},
 };
 
@@ -44,6 +46,8 @@ std::string_view region_name(Region r) {
     case Region::PrevLevelComplete: return "prev_complete";  // fits the 16-byte name field
     case Region::EpisodeReturn: return "episode_return";
     case Region::EpisodeLength: return "episode_length";
+    case Region::Done: return "done";
+    case Region::PrevLevelSeed: return "prev_level_seed";
     case Region::FinalObs: return "final_obs";
     case Region::Count: break;
   }
@@ -89,6 +93,8 @@ BatchView ShmLayout::batch_view(uint8_t* slots_base, uint32_t slot) const {
   v.prev_level_complete = region_ptr<uint8_t>(slots_base, slot, Region::PrevLevelComplete);
   v.episode_return = region_ptr<float>(slots_base, slot, Region::EpisodeReturn);
   v.episode_length = region_ptr<int32_t>(slots_base, slot, Region::EpisodeLength);
+  v.done = region_ptr<uint8_t>(slots_base, slot, Region::Done);
+  v.prev_level_seed = region_ptr<uint32_t>(slots_base, slot, Region::PrevLevelSeed);
   v.final_obs = region_ptr<uint8_t>(slots_base, slot, Region::FinalObs);
   return v;
 }

@@ -17,7 +17,7 @@ namespace coinrun {
 
 static_assert(std::endian::native == std::endian::little, "the shm layout is little-endian");
 
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 inline constexpr char kShmMagic[8] = {'C', 'O', 'I', 'N', 'R', 'U', 'N', '\0'};
 inline constexpr size_t kShmHeaderBytes = 4096;
 inline constexpr size_t kPageBytes = 4096;
@@ -40,6 +40,8 @@ enum class Region : uint32_t {
   PrevLevelComplete,
   EpisodeReturn,
   EpisodeLength,
+  Done,
+  PrevLevelSeed,
   FinalObs,  // the last frame of an episode that ended on a SAME_STEP step (done rows only)
   Count
 };

@@ -149,6 +149,21 @@ class HumanViewer:
         self.log.close()
 
 
+# Signed integer dtype -> the unsigned one of its width (in the machine's byte order).
+_UNSIGNED = {np.dtype(f"i{k}"): np.dtype(f"u{k}") for k in (1, 2, 4, 8)}
+
+
+def outside_range(a: np.ndarray, hi: int) -> bool:
+    """True when some entry of the non-empty integer array ``a`` lies outside [0, hi). One
+    reduction, on every step: seen as unsigned, a negative entry is huge."""
+    if a.dtype.kind == "i":
+        unsigned = _UNSIGNED.get(a.dtype)
+        if unsigned is None:  # the other byte order: rare enough for two reductions
+            return bool(a.min() < 0 or a.max() >= hi)
+        a = a.view(unsigned)
+    return bool(np.maximum.reduce(a) >= hi)
+
+
 def check_actions(actions: Any, n: int, n_actions: int, action_names: list[str]) -> np.ndarray:
     """``actions`` as an integer array of shape (n,) with values in [0, n_actions); raises
     InvalidAction otherwise (any non-integer dtype, bool and integral floats included)."""
@@ -174,9 +189,7 @@ def check_actions(actions: Any, n: int, n_actions: int, action_names: list[str])
         )
     if n == 0:
         return a
-    # One reduction instead of min and max: seen as unsigned, a negative action is huge.
-    as_unsigned = a.view(f"u{a.itemsize}") if a.dtype.kind == "i" else a
-    if as_unsigned.max() >= n_actions:
+    if outside_range(a, n_actions):
         bad = int(np.flatnonzero((a < 0) | (a >= n_actions))[0])
         raise InvalidAction(
             f"invalid action {a[bad]} for env {bad}: valid actions are 0..{n_actions - 1}",

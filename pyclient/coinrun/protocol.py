@@ -19,7 +19,7 @@ from .errors import (
 
 PROTOCOL_MAJOR = 1
 PROTOCOL_MINOR = 2  # 1.1: get_state / set_state (docs/state.md); 1.2: UNAUTHORIZED
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 SHM_MAGIC = b"COINRUN\0"
 
 # dtype codes of the shared-memory region table.

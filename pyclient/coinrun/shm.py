@@ -52,7 +52,7 @@ def regions_from_reply(entries: list[dict[str, Any]]) -> dict[str, RegionInfo]:
 
 
 class SlotHead(NamedTuple):
-    """Views of a slot's first n rows: read-only outputs, and the client's columns."""
+    """Views of a slot's first n rows: read-only outputs, and the client's inputs."""
 
     infos: dict[str, Any]
     env_ids: np.ndarray
@@ -61,8 +61,8 @@ class SlotHead(NamedTuple):
     terminated: np.ndarray
     truncated: np.ndarray
     level_seed: np.ndarray
-    done: np.ndarray  # written by the client
-    prev_level_seed: np.ndarray  # written by the client
+    done: np.ndarray
+    prev_level_seed: np.ndarray
     actions_in: np.ndarray  # written by the client before a step
     env_ids_in: np.ndarray  # written by the client before a step
 
@@ -82,10 +82,10 @@ class SlotViews:
     prev_level_complete: np.ndarray
     episode_return: np.ndarray
     episode_length: np.ndarray
-    done: np.ndarray  # private: terminated | truncated, refilled per step
-    # Written by the client: the level seed each env played before this request (Procgen's
-    # prev_level_seed); equal to level_seed except where a level ended.
-    prev_level_seed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    done: np.ndarray  # terminated | truncated
+    # The level seed each env played before this request (Procgen's prev_level_seed); equal
+    # to level_seed except where a level ended.
+    prev_level_seed: np.ndarray
     # On a same-step done row: the finished episode's last frame (engines since final_obs).
     final_obs: np.ndarray | None = None
     infos: dict[str, Any] = field(default_factory=dict)
@@ -111,8 +111,8 @@ class SlotViews:
                 ro(self.terminated),
                 ro(self.truncated),
                 ro(self.level_seed),
-                self.done[:n],
-                self.prev_level_seed[:n],
+                ro(self.done),
+                ro(self.prev_level_seed),
                 self.actions[:n],
                 self.env_ids[:n],
             )
@@ -133,7 +133,6 @@ def build_slot(buf: np.ndarray, regions: dict[str, RegionInfo], num_envs: int, o
         return a
 
     obs = view("obs").reshape((num_envs, *obs_shape))
-    done = np.zeros(num_envs, dtype=bool)
     s = SlotViews(
         obs=obs,
         actions=view("actions", writable=True),
@@ -145,11 +144,11 @@ def build_slot(buf: np.ndarray, regions: dict[str, RegionInfo], num_envs: int, o
         prev_level_complete=view("prev_complete").view(np.bool_),
         episode_return=view("episode_return"),
         episode_length=view("episode_length"),
-        done=done,
+        done=view("done").view(np.bool_),
+        prev_level_seed=view("prev_level_seed"),
     )
     if "final_obs" in regions:
         s.final_obs = view("final_obs").reshape((num_envs, *obs_shape))
-    s.prev_level_seed = np.zeros(num_envs, dtype=np.uint32)
     s.infos = slot_infos(s, num_envs)
     return s
 

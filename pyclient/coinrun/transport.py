@@ -24,7 +24,7 @@ from . import protocol
 from .client import EngineClient
 from .doorbell import OK, Doorbell, DoorbellCancelled, DoorbellClosed
 from .errors import EngineDied, EngineError
-from .shm import ShmSession, SlotViews, build_slot, regions_from_reply, slot_infos
+from .shm import ShmSession, SlotViews, build_slot, regions_from_reply
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ class InlineTransport(Transport):
         self._slot_bytes = int(reply["slot_bytes"])
         self._num_envs = num_envs
         self._obs_shape = tuple(int(x) for x in reply["spaces"]["obs_shape"])
-        # Staging: actions, env ids and the client's prev_level_seed column live here.
+        # Staging: the client's actions and env ids live here.
         slots = [
             build_slot(np.zeros(self._slot_bytes, np.uint8), self._regions, num_envs, self._obs_shape)
             for _ in range(int(reply["ring_depth"]))
@@ -201,8 +201,6 @@ class InlineTransport(Transport):
             np.frombuffer(frames[0].buffer, dtype=np.uint8), self._regions, self._num_envs, self._obs_shape
         )
         views.actions, views.env_ids = staged.actions, staged.env_ids
-        views.prev_level_seed = staged.prev_level_seed
-        views.infos = slot_infos(views, self._num_envs)
         return views
 
 

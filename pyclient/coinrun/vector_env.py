@@ -25,7 +25,7 @@ from .client import EngineClient, client_identity
 from .credentials import CREDENTIAL_OPTIONS, pop_credentials
 from .doorbell import DEFAULT_SPIN_US, load_library
 from .errors import CoinRunError, EngineDied, EngineError, InvalidAction, InvalidOption, ResetNeeded
-from .gym_compat import HumanViewer, check_actions, step_infos, translate_options
+from .gym_compat import HumanViewer, check_actions, outside_range, step_infos, translate_options
 from .launcher import EngineProcess, find_engine
 from .registration import truncation_length
 from .reset_request import reset_fields
@@ -214,8 +214,6 @@ class CoinRunVectorEnv(VectorEnv):
         self._seq = 0
         self._pending: collections.deque[Ticket] = collections.deque()
         self._reset_buffer: dict[str, Any] | None = None
-        self._last: SlotViews | None = None
-        self._level_seed_now = np.zeros(num_envs, dtype=np.uint32)  # for prev_level_seed
         self._all_env_ids = np.arange(num_envs, dtype=np.int32)
         self._all_env_ids.flags.writeable = False
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
@@ -261,7 +259,6 @@ class CoinRunVectorEnv(VectorEnv):
         except EngineError:
             self._seq = seq - 1  # the engine accepted nothing
             raise
-        self._finish(v, n)
         return v.obs, v.reward, v.terminated, v.truncated, step_infos(v, self.num_envs, self._same_step)
 
     def render(self) -> tuple[np.ndarray, ...] | None:
@@ -455,8 +452,7 @@ class CoinRunVectorEnv(VectorEnv):
                     f"got shape {ids.shape} dtype {ids.dtype}",
                     valid=(0, self.num_envs),
                 )
-            # One reduction instead of min and max: seen as unsigned, a negative id is huge.
-            if (ids.view(f"u{ids.itemsize}") if ids.dtype.kind == "i" else ids).max() >= self.num_envs:
+            if outside_range(ids, self.num_envs):
                 bad = int(np.flatnonzero((ids < 0) | (ids >= self.num_envs))[0])
                 raise InvalidAction(
                     f"env id {ids[bad]} at position {bad} is out of range [0, {self.num_envs})",
@@ -488,7 +484,7 @@ class CoinRunVectorEnv(VectorEnv):
         self._drain()
         self._reset_buffer = None
         views = self._recv_one(self._send_sequenced(msg))
-        self._started(views)
+        self._needs_reset = False  # every env started
         return views
 
     def _reset_request(self, seed: Any, options: dict[str, Any] | None) -> dict[str, Any]:
@@ -499,7 +495,7 @@ class CoinRunVectorEnv(VectorEnv):
         return {"type": "reset", **reset_fields(seed, options, self.num_envs)}
 
     def _recv_one(self, ticket: Ticket) -> SlotViews:
-        """Waits for the oldest ticket in flight and fills the client's columns of its slot."""
+        """Waits for the oldest ticket in flight: its slot's views."""
         transport = self._require_transport()
         try:
             views = transport.wait(ticket)
@@ -518,27 +514,7 @@ class CoinRunVectorEnv(VectorEnv):
             self._pending.popleft()
             raise
         self._pending.popleft()
-        self._finish(views, ticket.n)
         return views
-
-    def _finish(self, views: SlotViews, n: int) -> None:
-        """Fills the client's columns of a slot whose first n rows just came back."""
-        if n == self.num_envs:
-            np.logical_or(views.terminated, views.truncated, out=views.done)
-            np.copyto(views.prev_level_seed, self._level_seed_now)
-            np.copyto(self._level_seed_now, views.level_seed)
-        else:
-            h = views.head(n)
-            np.logical_or(h.terminated, h.truncated, out=h.done)
-            np.take(self._level_seed_now, h.env_ids, out=h.prev_level_seed)
-            self._level_seed_now[h.env_ids] = h.level_seed
-        self._last = views
-
-    def _started(self, views: SlotViews) -> None:
-        """After reset/set_state: every env's previous level is its current one."""
-        np.copyto(self._level_seed_now, views.level_seed)
-        np.copyto(views.prev_level_seed, views.level_seed)
-        self._needs_reset = False
 
     def _drain(self) -> None:
         while self._pending:
@@ -555,7 +531,6 @@ class CoinRunVectorEnv(VectorEnv):
             self._viewer.close()
             self._viewer = None
         client, process, transport = self._client, self._process, self._transport
-        self._last = None
         if client is not None:
             try:
                 if hasattr(self, "session"):

@@ -60,10 +60,10 @@ def test_error_codes_map_to_exceptions(code, cls):
 
 
 def test_hello_reply_version_checks():
-    protocol.check_hello_reply({"protocol": [1, 0], "layout_version": 1})
-    protocol.check_hello_reply({"protocol": [1, 5], "layout_version": 1})  # minor bumps are compatible
+    protocol.check_hello_reply({"protocol": [1, 0], "layout_version": 2})
+    protocol.check_hello_reply({"protocol": [1, 5], "layout_version": 2})  # minor bumps are compatible
     with pytest.raises(VersionMismatch, match="protocol"):
-        protocol.check_hello_reply({"protocol": [2, 0], "layout_version": 1})
+        protocol.check_hello_reply({"protocol": [2, 0], "layout_version": 2})
     with pytest.raises(VersionMismatch, match="layout"):
         protocol.check_hello_reply({"protocol": [1, 0], "layout_version": 9})
 
@@ -82,14 +82,20 @@ def test_build_slot_views_follow_region_table():
             {"name": "prev_complete", "dtype": 1, "env_stride": 1, "offset": 24960, "bytes": 2},
             {"name": "episode_return", "dtype": 4, "env_stride": 4, "offset": 25024, "bytes": 8},
             {"name": "episode_length", "dtype": 2, "env_stride": 4, "offset": 25088, "bytes": 8},
+            {"name": "done", "dtype": 1, "env_stride": 1, "offset": 25152, "bytes": 2},
+            {"name": "prev_level_seed", "dtype": 3, "env_stride": 4, "offset": 25216, "bytes": 8},
         ]
     )
     buf = np.zeros(28672, dtype=np.uint8)
     buf[24704:24712] = np.array([1.5, -2.0], dtype=np.float32).view(np.uint8)
     buf[24768] = 1
+    buf[25152] = 1
+    buf[25216:25224] = np.array([7, 9], dtype=np.uint32).view(np.uint8)
     s = build_slot(buf, regions, n, (64, 64, 3))
     assert s.obs.shape == (2, 64, 64, 3) and not s.obs.flags.writeable
     assert s.reward.tolist() == [1.5, -2.0] and s.terminated.tolist() == [True, False]
+    assert s.done.tolist() == [True, False] and s.prev_level_seed.tolist() == [7, 9]
+    assert not s.done.flags.writeable and not s.prev_level_seed.flags.writeable
     assert s.actions.flags.writeable and np.shares_memory(s.actions, buf)
     assert set(s.infos) == {
         "level_seed",
@@ -161,7 +167,7 @@ def test_envelope_errors(engine):
 def test_hello_describes_games_and_options(engine):
     _, sock = engine
     r, _ = ask(sock, req(type="hello", protocol=[1, 0], client="test"))
-    assert r["type"] == "hello_ok" and r["protocol"] == [1, 2] and r["layout_version"] == 1
+    assert r["type"] == "hello_ok" and r["protocol"] == [1, 2] and r["layout_version"] == 2
     assert {g["name"] for g in r["games"]} == {"standard", "platform", "maze"}
     names = {o["name"] for o in r["options"]}
     assert {"num_levels", "set_seed", "paint_vel_info", "autoreset_mode"} <= names

@@ -127,10 +127,10 @@ def test_determinism_across_thread_counts():
 def test_same_step_autoreset_infos():
     rng = np.random.default_rng(1)
     with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=16, seed=5, num_levels=0) as env:
-        env.reset(seed=5)
-        seeds_before = None
+        _, infos = env.reset(seed=5)
+        assert np.array_equal(infos["prev_level_seed"], infos["level_seed"])
         for _ in range(MAX_STEPS):
-            seeds_before = env._last.level_seed.copy()
+            seeds_before = infos["level_seed"].copy()
             obs, rew, term, trunc, infos = env.step(rng.integers(0, 7, size=16))
             done = term | trunc
             if done.any():
