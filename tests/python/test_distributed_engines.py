@@ -18,22 +18,8 @@ from coinrun_rl.config import UsageError  # noqa: E402  (after the sys.path inse
 from coinrun_rl.envs import engine_address_for_rank  # noqa: E402
 
 PPO = REPO / "train" / "ppo.py"
-TINY = [
-    "--num-envs",
-    "4",
-    "--num-steps",
-    "16",
-    "--num-minibatches",
-    "2",
-    "--update-epochs",
-    "1",
-    "--no-progress",
-    "--num-levels",
-    "50",
-    "--architecture",
-    "nature",
-    "--no-final-eval",
-]
+TINY = ["--num-envs", "4", "--num-steps", "16", "--num-minibatches", "2", "--update-epochs", "1",
+        "--no-progress", "--num-levels", "50", "--architecture", "nature", "--no-final-eval"]
 
 
 def test_each_rank_takes_its_entry() -> None:
@@ -56,44 +42,23 @@ def test_torchrun_ranks_on_their_own_authenticated_engines(tmp_path: Path) -> No
     engines = []
     try:
         for _ in range(2):
-            proc, endpoint = serve_engine(
-                ENGINE, "tcp://0.0.0.0:0", "--token-file", str(token), "--key-file", str(key), "--threads", "1"
-            )
+            proc, endpoint = serve_engine(ENGINE, "tcp://0.0.0.0:0", "--token-file", str(token),
+                                          "--key-file", str(key), "--threads", "1")
             engines.append((proc, f"tcp://127.0.0.1:{endpoint.rsplit(':', 1)[1]}"))
         env = dict(os.environ)
         env.pop("COINRUN_TOKEN", None)
-        env.update(
-            {
-                "PYTHONPATH": os.pathsep.join([str(REPO / "pyclient"), str(REPO / "train"), env.get("PYTHONPATH", "")]),
-                "OMP_NUM_THREADS": "1",
-                "COINRUN_TOKEN_FILE": str(token),
-                "COINRUN_ENGINE_KEY": f"{key}.pub",
-            }
-        )
+        env.update({
+            "PYTHONPATH": os.pathsep.join([str(REPO / "pyclient"), str(REPO / "train"), env.get("PYTHONPATH", "")]),
+            "OMP_NUM_THREADS": "1",
+            "COINRUN_TOKEN_FILE": str(token),
+            "COINRUN_ENGINE_KEY": f"{key}.pub",
+        })
         torchrun = Path(sys.executable).parent / "torchrun"
         cmd = [str(torchrun)] if torchrun.exists() else [sys.executable, "-m", "torch.distributed.run"]
         addresses = ",".join(address for _, address in engines)
-        p = subprocess.run(
-            [
-                *cmd,
-                "--standalone",
-                "--nproc-per-node",
-                "2",
-                str(PPO),
-                *TINY,
-                "--total-timesteps",
-                "128",
-                "--run-id",
-                "remote",
-                "--engine-address",
-                addresses,
-            ],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
+        p = subprocess.run([*cmd, "--standalone", "--nproc-per-node", "2", str(PPO), *TINY,
+                            "--total-timesteps", "128", "--run-id", "remote", "--engine-address", addresses],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
         out = p.stdout + p.stderr
         assert p.returncode == 0, out[-4000:]
         assert "parameters identical on all 2 ranks" in out

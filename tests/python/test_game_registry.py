@@ -48,9 +48,8 @@ def test_a_game_only_the_engine_lists_is_created_from_python(monkeypatch: pytest
         gymnasium.registry.pop(TOY_ID, None)
 
 
-def test_without_an_engine_nothing_is_registered_and_that_is_said(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_without_an_engine_nothing_is_registered_and_that_is_said(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
     monkeypatch.setenv("COINRUN_ENGINE", str(tmp_path / "missing"))
     with pytest.warns(UserWarning, match="game list is unavailable"):
         registration.register_envs()

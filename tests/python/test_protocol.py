@@ -98,11 +98,7 @@ def test_build_slot_views_follow_region_table():
     assert not s.done.flags.writeable and not s.prev_level_seed.flags.writeable
     assert s.actions.flags.writeable and np.shares_memory(s.actions, buf)
     assert set(s.infos) == {
-        "level_seed",
-        "prev_level_seed",
-        "prev_level_complete",
-        "coinrun_episode",
-        "_coinrun_episode",
+        "level_seed", "prev_level_seed", "prev_level_complete", "coinrun_episode", "_coinrun_episode"
     }
 
 

@@ -81,17 +81,8 @@ def play(env) -> list[np.ndarray]:
     frames = [obs.copy()]
     for a in ACTIONS:
         obs, rew, term, trunc, _ = env.step(a)
-        frames.append(
-            np.concatenate(
-                [
-                    obs.reshape(N, -1),
-                    rew.view(np.uint8).reshape(N, -1),
-                    term.reshape(N, 1).view(np.uint8),
-                    trunc.reshape(N, 1).view(np.uint8),
-                ],
-                axis=1,
-            )
-        )
+        frames.append(np.concatenate([obs.reshape(N, -1), rew.view(np.uint8).reshape(N, -1),
+                                      term.reshape(N, 1).view(np.uint8), trunc.reshape(N, 1).view(np.uint8)], axis=1))
     return frames
 
 
@@ -107,29 +98,15 @@ def test_key_pair_is_written_private_and_reused(served: Served, tmp_path: Path) 
     assert stat.S_IMODE(served.key_file.parent.stat().st_mode) == 0o700
     pub = served.pub_file.read_text().strip()
     assert len(pub) == 40 and pub != served.key_file.read_text().strip()
-    again, endpoint = serve_engine(
-        ENGINE, "tcp://0.0.0.0:0", "--token-file", str(served.token_file), "--key-file", str(served.key_file)
-    )
+    again, endpoint = serve_engine(ENGINE, "tcp://0.0.0.0:0", "--token-file", str(served.token_file),
+                                   "--key-file", str(served.key_file))
     try:
         assert served.pub_file.read_text().strip() == pub  # the same pair, not a new one
     finally:
         assert stop_engine(again) == 0
     served.key_file.chmod(0o644)
-    p = subprocess.run(
-        [
-            str(ENGINE),
-            "serve",
-            "--bind",
-            "tcp://0.0.0.0:0",
-            "--token-file",
-            str(served.token_file),
-            "--key-file",
-            str(served.key_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
+    p = subprocess.run([str(ENGINE), "serve", "--bind", "tcp://0.0.0.0:0", "--token-file", str(served.token_file),
+                        "--key-file", str(served.key_file)], capture_output=True, text=True, timeout=10)
     assert p.returncode == 2 and "chmod 600" in p.stderr, p.stderr
 
 
@@ -150,10 +127,8 @@ def test_token_and_key_from_every_source(served: Served, monkeypatch: pytest.Mon
     for opts in cases:
         with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=1, address=served.address, **opts) as env:
             env.reset()
-    for env_vars in (
-        {"COINRUN_TOKEN": TOKEN, "COINRUN_ENGINE_KEY": key_text},
-        {"COINRUN_TOKEN_FILE": str(served.token_file), "COINRUN_ENGINE_KEY": str(served.pub_file)},
-    ):
+    for env_vars in ({"COINRUN_TOKEN": TOKEN, "COINRUN_ENGINE_KEY": key_text},
+                     {"COINRUN_TOKEN_FILE": str(served.token_file), "COINRUN_ENGINE_KEY": str(served.pub_file)}):
         with monkeypatch.context() as m:
             for k, v in env_vars.items():
                 m.setenv(k, v)
@@ -170,9 +145,8 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("case", list(REFUSED))
-def test_refused_clients_get_a_clear_error_within_5s(
-    served: Served, case: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_refused_clients_get_a_clear_error_within_5s(served: Served, case: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("COINRUN_TOKEN", "COINRUN_TOKEN_FILE", "COINRUN_ENGINE_KEY"):
         monkeypatch.delenv(var, raising=False)
     with served.client() as victim:
@@ -289,39 +263,17 @@ def test_viewer_attaches_to_a_protected_engine(served: Served, tmp_path: Path) -
         env.reset()
         good = env._client.child_environment()
         assert good["COINRUN_TOKEN"] == TOKEN and good["COINRUN_ENGINE_KEY"] == served.pub_file.read_text().strip()
-        p = subprocess.run(
-            [str(viewer), "--attach", served.address, "--list"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**base, "COINRUN_TOKEN": TOKEN, "COINRUN_ENGINE_KEY": str(served.pub_file)},
-        )
+        p = subprocess.run([str(viewer), "--attach", served.address, "--list"], capture_output=True, text=True,
+                           timeout=60, env={**base, "COINRUN_TOKEN": TOKEN, "COINRUN_ENGINE_KEY": str(served.pub_file)})
         assert p.returncode == 0, p.stderr
         assert [s["session"] for s in json.loads(p.stdout)] == [env.session]
         shot = tmp_path / "frame.png"
-        p = subprocess.run(
-            [
-                str(viewer),
-                "--attach",
-                served.address,
-                "--session",
-                str(env.session),
-                "--raw",
-                "--screenshot",
-                str(shot),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**base, "COINRUN_TOKEN_FILE": str(served.token_file), "COINRUN_ENGINE_KEY": str(served.pub_file)},
-        )
+        p = subprocess.run([str(viewer), "--attach", served.address, "--session", str(env.session), "--raw",
+                            "--screenshot", str(shot)], capture_output=True, text=True, timeout=60,
+                           env={**base, "COINRUN_TOKEN_FILE": str(served.token_file),
+                                "COINRUN_ENGINE_KEY": str(served.pub_file)})
         assert p.returncode == 0, p.stderr
         assert np.array_equal(iio.imread(shot), env.render_env(0, 512, 512))
-        p = subprocess.run(
-            [str(viewer), "--attach", served.address, "--list"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**base, "COINRUN_TOKEN": TOKEN},
-        )
+        p = subprocess.run([str(viewer), "--attach", served.address, "--list"], capture_output=True, text=True,
+                           timeout=60, env={**base, "COINRUN_TOKEN": TOKEN})
         assert p.returncode != 0 and "COINRUN_ENGINE_KEY" in p.stderr

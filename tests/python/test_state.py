@@ -224,21 +224,8 @@ def test_evaluate_level_seeds_writes_json(tmp_path: Path) -> None:
     seeds = [3, 14, 15, 92, 65]
     seeds_file.write_text("3, 14 15\n92  # comment\n65\n")
     out = tmp_path / "eval.json"
-    cmd = [
-        sys.executable,
-        str(REPO / "train" / "evaluate.py"),
-        "--random-agent",
-        "--num-levels",
-        "0",
-        "--level-seeds",
-        str(seeds_file),
-        "--num-eval",
-        "2",
-        "--output",
-        str(out),
-        "--device",
-        "cpu",
-    ]
+    cmd = [sys.executable, str(REPO / "train" / "evaluate.py"), "--random-agent", "--num-levels", "0",
+           "--level-seeds", str(seeds_file), "--num-eval", "2", "--output", str(out), "--device", "cpu"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO)
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(out.read_text())["levels"]

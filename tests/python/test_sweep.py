@@ -11,39 +11,21 @@ from pathlib import Path
 from conftest import REPO, needs_engine
 
 SWEEP = REPO / "train" / "sweep.py"
-TINY = [
-    "--total-timesteps",
-    "2048",
-    "--num-eval",
-    "3",
-    "--rep",
-    "2",
-    "--save-interval",
-    "8",
-    "--extra=--num-envs 4 --num-steps 16 --num-minibatches 2 --update-epochs 1",
-    "--name",
-    "tiny",
-]
+TINY = ["--total-timesteps", "2048", "--num-eval", "3", "--rep", "2", "--save-interval", "8",
+        "--extra=--num-envs 4 --num-steps 16 --num-minibatches 2 --update-epochs 1", "--name", "tiny"]
 
 
 def sweep(tmp_path: Path, *extra: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, str(SWEEP), "--num-levels", "10", "0", *TINY, *extra],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = subprocess.run([sys.executable, str(SWEEP), "--num-levels", "10", "0", *TINY, *extra], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     return out
 
 
 def test_help() -> None:
-    out = subprocess.run(
-        [sys.executable, str(SWEEP), "--help"], capture_output=True, text=True, timeout=120, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, str(SWEEP), "--help"], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
     for flag in ("--num-levels", "--architectures", "--seeds", "--rank", "--world-size", "--aggregate-only"):
         assert flag in out
 

@@ -23,23 +23,8 @@ PPO = REPO / "train" / "ppo.py"
 EVALUATE = REPO / "train" / "evaluate.py"
 PLOT = REPO / "tools" / "plot_runs.py"
 RUN_TIMEOUT_S = 240  # generous for a loaded 2-core machine; a healthy run takes seconds
-TINY = [
-    "--num-envs",
-    "4",
-    "--num-steps",
-    "16",
-    "--num-minibatches",
-    "2",
-    "--update-epochs",
-    "1",
-    "--num-eval",
-    "2",
-    "--rep",
-    "1",
-    "--no-progress",
-    "--num-levels",
-    "50",
-]
+TINY = ["--num-envs", "4", "--num-steps", "16", "--num-minibatches", "2", "--update-epochs", "1",
+        "--num-eval", "2", "--rep", "1", "--no-progress", "--num-levels", "50"]
 
 sys.path.insert(0, str(REPO / "train"))
 from coinrun_rl import checkpoints, config, evaluation, networks  # noqa: E402  (after the sys.path insert)
@@ -47,13 +32,15 @@ from coinrun_rl import checkpoints, config, evaluation, networks  # noqa: E402  
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "pyclient"), str(REPO / "train"), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "pyclient"), str(REPO / "train"), env.get("PYTHONPATH", "")])
     env["OMP_NUM_THREADS"] = "1"  # 2 cores shared: no thread oversubscription in tests
     return env
 
 
 def run(args: list[str], cwd: Path) -> str:
-    proc = subprocess.run(args, check=False, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    proc = subprocess.run(args, check=False, cwd=cwd, env=_env(), capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT_S)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{out[-4000:]}"
     return out
@@ -81,23 +68,8 @@ def ppo_max_len() -> int:
 # --------------------------------------------------------------------------------------
 @needs_engine
 def test_tiny_run_checkpoint_resume_and_evaluate(tmp_path: Path) -> None:
-    out = run(
-        [
-            sys.executable,
-            PPO,
-            *TINY,
-            "--architecture",
-            "nature",
-            "--total-timesteps",
-            "128",
-            "--save-interval",
-            "1",
-            "--run-id",
-            "tiny",
-            "--test",
-        ],
-        tmp_path,
-    )
+    out = run([sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "128",
+               "--save-interval", "1", "--run-id", "tiny", "--test"], tmp_path)
     assert "global batch 64 = 1 x 4 envs x 16 steps" in out
     assert "jemalloc" in out.split("speed:")[1].splitlines()[0], "the CPU run did not restart under jemalloc"
     ckpt = torch.load(tmp_path / "saved_models" / "sav_tiny_0.pt", weights_only=False)
@@ -113,53 +85,19 @@ def test_tiny_run_checkpoint_resume_and_evaluate(tmp_path: Path) -> None:
     assert final["train"]["env"]["num_levels"] == 50
 
     # Exact resume: the saved args win (architecture here), counters and Adam state continue.
-    out = run(
-        [
-            sys.executable,
-            PPO,
-            "--restore-id",
-            "tiny",
-            "--run-id",
-            "tiny2",
-            "--total-timesteps",
-            "256",
-            "--no-final-eval",
-            "--no-progress",
-        ],
-        tmp_path,
-    )
+    out = run([sys.executable, PPO, "--restore-id", "tiny", "--run-id", "tiny2",
+               "--total-timesteps", "256", "--no-final-eval", "--no-progress"], tmp_path)
     assert "resumed tiny at update 2, step 128" in out
     ckpt2 = torch.load(tmp_path / "saved_models" / "sav_tiny2_0.pt", weights_only=False)
     assert (ckpt2["iteration"], ckpt2["global_step"]) == (4, 256)
     assert ckpt2["args"]["architecture"] == "nature" and ckpt2["args"]["num_envs"] == 4
     assert {int(s["step"]) for s in ckpt2["optimizer"]["state"].values()} == {4 * 2}
-    assert not any(torch.equal(ckpt["model"][k], ckpt2["model"][k]) for k in ckpt["model"] if k.endswith("weight")), (
-        "resumed training did not change the weights"
-    )
+    assert not any(torch.equal(ckpt["model"][k], ckpt2["model"][k]) for k in ckpt["model"]
+                   if k.endswith("weight")), "resumed training did not change the weights"
 
-    out = run(
-        [
-            sys.executable,
-            EVALUATE,
-            "--restore-id",
-            "tiny2",
-            "--train-eval",
-            "--test-eval",
-            "--num-eval",
-            "3",
-            "--rep",
-            "1",
-            "--output",
-            "eval.json",
-            "--device",
-            "cpu",
-            "--record",
-            "clip.gif",
-            "--record-max-steps",
-            "40",
-        ],
-        tmp_path,
-    )
+    out = run([sys.executable, EVALUATE, "--restore-id", "tiny2", "--train-eval", "--test-eval",
+               "--num-eval", "3", "--rep", "1", "--output", "eval.json", "--device", "cpu",
+               "--record", "clip.gif", "--record-max-steps", "40"], tmp_path)
     res = json.loads((tmp_path / "eval.json").read_text())
     check_eval_block(res["train"], 3)
     check_eval_block(res["test"], 3)
@@ -183,21 +121,15 @@ def test_restart_under_jemalloc_and_children_get_the_callers_environment() -> No
     script = (
         "import json, os, sys; sys.path.insert(0, sys.argv[1]); from coinrun_rl import allocator as a; "
         "why = a.restart_under_jemalloc(); a.drop_preload_from_environment(); "
-        "print(json.dumps([why, a.jemalloc_active(), os.environ.get('LD_PRELOAD'), os.environ.get('MALLOC_CONF'), "
-        "sys.argv[2:]]))"
+        "print(json.dumps([why, a.jemalloc_active(), os.environ.get('LD_PRELOAD'), "
+        "os.environ.get('MALLOC_CONF'), sys.argv[2:]]))"
     )
     for conf in (None, "narenas:2"):
         env = {k: v for k, v in _env().items() if k not in ("LD_PRELOAD", "MALLOC_CONF")}
         if conf:
             env["MALLOC_CONF"] = conf
-        proc = subprocess.run(
-            [sys.executable, "-c", script, str(REPO / "train"), "a b", "c"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        proc = subprocess.run([sys.executable, "-c", script, str(REPO / "train"), "a b", "c"], env=env,
+                              capture_output=True, text=True, timeout=60, check=True)
         # Restarted once (the same arguments), jemalloc in place, the caller's settings back.
         assert json.loads(proc.stdout) == [None, True, None, conf, ["a b", "c"]], proc.stdout + proc.stderr
 
@@ -213,21 +145,8 @@ def test_without_jemalloc_the_reason_and_the_fix_are_given(monkeypatch: pytest.M
 
 @needs_engine
 def test_random_agent_evaluation(tmp_path: Path) -> None:
-    run(
-        [
-            sys.executable,
-            EVALUATE,
-            "--random-agent",
-            "--train-eval",
-            "--num-levels",
-            "10",
-            "--num-eval",
-            "4",
-            "--output",
-            "random.json",
-        ],
-        tmp_path,
-    )
+    run([sys.executable, EVALUATE, "--random-agent", "--train-eval", "--num-levels", "10",
+         "--num-eval", "4", "--output", "random.json"], tmp_path)
     res = json.loads((tmp_path / "random.json").read_text())
     check_eval_block(res["train"], 4)
     assert res["train"]["env"]["num_levels"] == 10
@@ -237,24 +156,9 @@ def test_random_agent_evaluation(tmp_path: Path) -> None:
 def test_torchrun_two_processes(tmp_path: Path) -> None:
     torchrun = Path(sys.executable).parent / "torchrun"
     cmd = [str(torchrun)] if torchrun.exists() else [sys.executable, "-m", "torch.distributed.run"]
-    out = run(
-        [
-            *cmd,
-            "--standalone",
-            "--nproc-per-node",
-            "2",
-            str(PPO),
-            *TINY,
-            "--architecture",
-            "nature",
-            "--total-timesteps",
-            "256",
-            "--run-id",
-            "ddp",
-            "--test",
-        ],
-        tmp_path,
-    )
+    out = run([*cmd, "--standalone", "--nproc-per-node", "2", str(PPO), *TINY,
+               "--architecture", "nature", "--total-timesteps", "256", "--run-id", "ddp",
+               "--test"], tmp_path)
     assert "2 process(es)" in out and "global batch 128 = 2 x 4 envs x 16 steps" in out
     assert "parameters identical on all 2 ranks" in out
     ckpt = torch.load(tmp_path / "saved_models" / "sav_ddp_0.pt", weights_only=False)
@@ -268,20 +172,17 @@ FLAG_CASES = {
     # Every regulariser and option of the paper, in four runs to keep the file fast.
     "impala-dropout-batchnorm-l2": (
         ["--architecture", "impala", "--dropout", "0.2", "--use-batch-norm", "--l2-weight", "1e-4"],
-        {"architecture": "impala", "dropout": 0.2, "use_batch_norm": True, "l2_weight": 1e-4},
-    ),
+        {"architecture": "impala", "dropout": 0.2, "use_batch_norm": True, "l2_weight": 1e-4}),
     "nature-lstm-epsgreedy-augmentation": (
-        ["--architecture", "nature", "--use-lstm", "--epsilon-greedy", "0.5", "--use-data-augmentation"],
-        {"use_lstm": True, "epsilon_greedy": 0.5, "use_data_augmentation": True},
-    ),
+        ["--architecture", "nature", "--use-lstm", "--epsilon-greedy", "0.5",
+         "--use-data-augmentation"],
+        {"use_lstm": True, "epsilon_greedy": 0.5, "use_data_augmentation": True}),
     "impalalarge-bw-entropy": (
         ["--architecture", "impalalarge", "--use-black-white", "--ent-coef", "0.05"],
-        {"architecture": "impalalarge", "use_black_white": True, "ent_coef": 0.05},
-    ),
+        {"architecture": "impalalarge", "use_black_white": True, "ent_coef": 0.05}),
     "maze-setseed-highd": (
         ["--architecture", "nature", "--game-type", "maze", "--set-seed", "13", "--high-difficulty"],
-        {"game_type": "maze", "set_seed": 13, "high_difficulty": True},
-    ),
+        {"game_type": "maze", "set_seed": 13, "high_difficulty": True}),
 }
 
 
@@ -289,9 +190,8 @@ FLAG_CASES = {
 @pytest.mark.parametrize("case", list(FLAG_CASES))
 def test_flag_runs(tmp_path: Path, case: str) -> None:
     flags, expected = FLAG_CASES[case]
-    run(
-        [sys.executable, PPO, *TINY, "--total-timesteps", "64", "--no-final-eval", "--run-id", "flag", *flags], tmp_path
-    )
+    run([sys.executable, PPO, *TINY, "--total-timesteps", "64", "--no-final-eval",
+         "--run-id", "flag", *flags], tmp_path)
     ckpt = torch.load(tmp_path / "saved_models" / "sav_flag_0.pt", weights_only=False)
     assert ckpt["global_step"] == 64 and ckpt["iteration"] == 1
     for key, value in expected.items():
@@ -345,7 +245,8 @@ def test_batch_norm_always_uses_batch_statistics() -> None:
     alone = agent.get_value(x[:2])
     with_others = agent.get_value(x)[:2]
     assert not torch.allclose(alone, with_others)  # depends on the batch, even in eval()
-    assert not any(isinstance(b, torch.Tensor) and b.numel() and "running" in n for n, b in agent.named_buffers())
+    assert not any(isinstance(b, torch.Tensor) and b.numel() and "running" in n
+                   for n, b in agent.named_buffers())
 
 
 def test_l2_penalty_skips_biases() -> None:
@@ -374,9 +275,8 @@ def test_wilson_interval_and_summary() -> None:
     assert evaluation.wilson_interval(0, 10)[0] == 0.0 and evaluation.wilson_interval(10, 10)[1] == 1.0
     lo, hi = evaluation.wilson_interval(5, 10)
     assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
-    s = evaluation.summarize(
-        np.array([10.0, 0.0, 10.0, 10.0]), np.array([50, 1002, 70, 90]), np.array([True, False, True, True])
-    )
+    s = evaluation.summarize(np.array([10.0, 0.0, 10.0, 10.0]), np.array([50, 1002, 70, 90]),
+                           np.array([True, False, True, True]))
     assert s["percent_solved"] == 75.0 and s["mean_return"] == 7.5 and s["mean_length"] == 303.0
     assert s["episodes"] == 4
 
@@ -393,10 +293,7 @@ def test_bad_settings_are_clear_errors() -> None:
     assert (args.batch_size, args.minibatch_size) == (2 * 32 * 256, 2 * 32 * 256 // 8)
     # Without a GPU the 20-minute CPU recipe fills what the command line left unset.
     assert (args.total_timesteps, args.architecture, args.num_levels) == (
-        config.CPU_BUDGET.total_timesteps,
-        config.CPU_BUDGET.architecture,
-        config.CPU_BUDGET.num_levels,
-    )
+        config.CPU_BUDGET.total_timesteps, config.CPU_BUDGET.architecture, config.CPU_BUDGET.num_levels)
     assert args.run_id is not None and args.run_id.startswith("standard__nature__1__")
     assert (args.compile, args.bf16, args.async_envs) == ("off", "off", "off")  # CUDA-only defaults
     gpu = config.finalize_args(config.Args(), 1, torch.device("cuda"))
@@ -406,12 +303,12 @@ def test_bad_settings_are_clear_errors() -> None:
 
 @needs_engine
 def test_runs_are_never_overwritten_silently(tmp_path: Path) -> None:
-    base = [sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "64", "--no-final-eval"]
+    base = [sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "64",
+            "--no-final-eval"]
     run([*base, "--run-id", "mine"], tmp_path)
     before = (tmp_path / "saved_models" / "sav_mine_0.pt").read_bytes()
-    proc = subprocess.run(
-        [*base, "--run-id", "mine"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S
-    )
+    proc = subprocess.run([*base, "--run-id", "mine"], cwd=tmp_path, env=_env(), capture_output=True,
+                          text=True, timeout=RUN_TIMEOUT_S)
     assert proc.returncode != 0 and "run id 'mine' exists already" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (tmp_path / "saved_models" / "sav_mine_0.pt").read_bytes() == before
@@ -420,14 +317,8 @@ def test_runs_are_never_overwritten_silently(tmp_path: Path) -> None:
     ids = {line.split()[1].rstrip(":") for line in run(base, tmp_path).splitlines() if line.startswith("run ")}
     assert len(ids) == 1 and next(iter(ids)).startswith("standard__nature__1__")
     # A missing checkpoint is one line that names the file.
-    proc = subprocess.run(
-        [sys.executable, PPO, "--restore-id", "nope"],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
+    proc = subprocess.run([sys.executable, PPO, "--restore-id", "nope"], cwd=tmp_path, env=_env(),
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "sav_nope_0.pt" in proc.stderr
 
@@ -436,25 +327,8 @@ def test_runs_are_never_overwritten_silently(tmp_path: Path) -> None:
 def test_double_buffered_rollout(tmp_path: Path) -> None:
     """--async-envs: two halves, each stepped while the network acts on the other; every
     step of every game is still recorded once (64 steps = 1 update of 4 games x 16)."""
-    out = run(
-        [
-            sys.executable,
-            PPO,
-            *TINY,
-            "--architecture",
-            "nature",
-            "--total-timesteps",
-            "128",
-            "--async-envs",
-            "on",
-            "--run-id",
-            "halves",
-            "--use-lstm",
-            "--num-minibatches",
-            "2",
-        ],
-        tmp_path,
-    )
+    out = run([sys.executable, PPO, *TINY, "--architecture", "nature", "--total-timesteps", "128",
+               "--async-envs", "on", "--run-id", "halves", "--use-lstm", "--num-minibatches", "2"], tmp_path)
     assert "async_envs" in out
     ckpt = torch.load(tmp_path / "saved_models" / "sav_halves_0.pt", weights_only=False)
     assert ckpt["global_step"] == 128 and ckpt["args"]["async_envs"] == "on"
@@ -472,30 +346,20 @@ def test_sharded_minibatch_gradient_equals_the_whole(use_lstm: bool) -> None:
     from coinrun_rl.parallel import ShardPool
 
     steps, envs = 8, 4
-    args = config.finalize_args(
-        config.Args(num_envs=envs, num_steps=steps, num_minibatches=1, use_lstm=use_lstm, architecture="impala"),
-        1,
-        torch.device("cpu"),
-    )
+    args = config.finalize_args(config.Args(num_envs=envs, num_steps=steps, num_minibatches=1, use_lstm=use_lstm,
+                                            architecture="impala"), 1, torch.device("cpu"))
     g = torch.Generator().manual_seed(3)
     n = steps * envs
-    flat = {
-        "obs": torch.randint(0, 256, (n, *OBS), dtype=torch.uint8, generator=g),
-        "actions": torch.randint(0, 7, (n,), generator=g),
-        "logprobs": -torch.rand(n, generator=g) * 2,
-        "returns": torch.randn(n, generator=g),
-        "values": torch.randn(n, generator=g),
-        "dones": (torch.rand(n, generator=g) < 0.2).float(),
-    }
+    flat = {"obs": torch.randint(0, 256, (n, *OBS), dtype=torch.uint8, generator=g),
+            "actions": torch.randint(0, 7, (n,), generator=g), "logprobs": -torch.rand(n, generator=g) * 2,
+            "returns": torch.randn(n, generator=g), "values": torch.randn(n, generator=g),
+            "dones": (torch.rand(n, generator=g) < 0.2).float()}
     torch.manual_seed(0)
     agent = networks.Agent(OBS, 7, "impala", use_lstm=use_lstm)
     state = agent.initial_state(envs, torch.device("cpu"))
     mb_envs = np.array([2, 0, 3, 1]) if use_lstm else None
-    inds = (
-        torch.from_numpy(np.arange(n).reshape(steps, envs)[:, mb_envs].ravel())
-        if use_lstm
-        else torch.randperm(n, generator=g)
-    )
+    inds = (torch.from_numpy(np.arange(n).reshape(steps, envs)[:, mb_envs].ravel()) if use_lstm
+            else torch.randperm(n, generator=g))
     mb = ppo.Minibatch(inds, mb_envs, torch.randn(n, generator=g))
     results = []
     threads = torch.get_num_threads()

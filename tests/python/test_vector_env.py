@@ -42,11 +42,7 @@ def test_spaces_and_metadata():
         assert obs.shape == (3, 64, 64, 3) and obs.dtype == np.uint8
         assert env.observation_space.contains(obs)
         assert set(infos) == {
-            "level_seed",
-            "prev_level_seed",
-            "prev_level_complete",
-            "coinrun_episode",
-            "_coinrun_episode",
+            "level_seed", "prev_level_seed", "prev_level_complete", "coinrun_episode", "_coinrun_episode"
         }
         assert infos["level_seed"].dtype == np.uint32
         assert infos["coinrun_episode"]["r"].dtype == np.float32 and infos["coinrun_episode"]["l"].dtype == np.int32

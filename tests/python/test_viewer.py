@@ -33,16 +33,12 @@ try:
     VIEWER: Path | None = find_viewer()
 except ViewerNotFound:
     VIEWER = None
-needs_viewer = pytest.mark.skipif(
-    VIEWER is None, reason="no coinrun-viewer (needs Qt 6): build it or set COINRUN_VIEWER"
-)
+needs_viewer = pytest.mark.skipif(VIEWER is None,
+                                  reason="no coinrun-viewer (needs Qt 6): build it or set COINRUN_VIEWER")
 
 # Qt wants a private runtime directory; give it one instead of a warning on every run.
-ENV = {
-    **os.environ,
-    "QT_QPA_PLATFORM": "offscreen",
-    "XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR") or tempfile.mkdtemp(prefix="coinrun-viewer-"),
-}
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+       "XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR") or tempfile.mkdtemp(prefix="coinrun-viewer-")}
 TIMEOUT_S = 60  # every viewer run is bounded; a hang fails the test instead of the suite
 
 
@@ -69,29 +65,15 @@ def test_right_key_moves_agent_right() -> None:
     assert still["step"] == moved["step"] == 10
     assert moved["agent"]["x"] > still["agent"]["x"] + 0.5
     # The spawn is at the left wall, so go right first and then come back.
-    back = state(
-        "--game",
-        "standard",
-        "--seed",
-        "7",
-        "--key-script",
-        "press:Right tick:10 release:Right press:Left tick:10 release:Left",
-    )
+    back = state("--game", "standard", "--seed", "7", "--key-script",
+                 "press:Right tick:10 release:Right press:Left tick:10 release:Left")
     assert back["agent"]["x"] < moved["agent"]["x"]
 
 
 # (keys held, the action docs/rules.md §10.9 maps them to)
 KEY_CASES = [
-    ([], 0),
-    (["Right"], 1),
-    (["Left"], 2),
-    (["Up"], 3),
-    (["Right", "Up"], 4),
-    (["Left", "Up"], 5),
-    (["Down"], 6),
-    (["Down", "Right"], 6),
-    (["Left", "Right"], 0),
-    (["Left", "Right", "Up"], 3),
+    ([], 0), (["Right"], 1), (["Left"], 2), (["Up"], 3), (["Right", "Up"], 4), (["Left", "Up"], 5),
+    (["Down"], 6), (["Down", "Right"], 6), (["Left", "Right"], 0), (["Left", "Right", "Up"], 3),
 ]
 
 
@@ -150,9 +132,8 @@ def test_screenshot_size_and_agent_view(tmp_path: Path) -> None:
     out = tmp_path / "s.png"
     run_viewer("--game", "standard", "--seed", "3", "--size", "200", "--screenshot", str(out))
     assert iio.imread(out).shape[:2] == (200, 200)
-    run_viewer(
-        "--game", "standard", "--seed", "3", "--size", "256", "--agent-view", "--no-hud", "--screenshot", str(out)
-    )
+    run_viewer("--game", "standard", "--seed", "3", "--size", "256", "--agent-view", "--no-hud",
+               "--screenshot", str(out))
     img = iio.imread(out)
     # The 64x64 agent view enlarged 4x with nearest-neighbour: 4x4 blocks of one colour.
     assert np.array_equal(img, np.repeat(np.repeat(img[::4, ::4], 4, axis=0), 4, axis=1))
@@ -180,15 +161,15 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
 def _play_one_episode(tmp_path: Path, game: str, seed: int, actions: str) -> Path:
     ep = tmp_path / f"{game}_{seed}.json"
     # Long enough for any episode to end (time limit §6: done on step 1002 at the latest).
-    run_viewer("--game", game, "--seed", str(seed), "--actions", actions, "--steps", "1100", "--save-episode", str(ep))
+    run_viewer("--game", game, "--seed", str(seed), "--actions", actions, "--steps", "1100",
+               "--save-episode", str(ep))
     assert ep.is_file(), "no episode finished"
     return ep
 
 
 @needs_viewer
-@pytest.mark.parametrize(
-    ("game", "seed", "actions"), [("standard", 5, "1114"), ("platform", 9, "14"), ("maze", 3, "1324")]
-)
+@pytest.mark.parametrize(("game", "seed", "actions"), [("standard", 5, "1114"), ("platform", 9, "14"),
+                                                      ("maze", 3, "1324")])
 def test_replay_reproduces_the_recorded_final_state(tmp_path: Path, game: str, seed: int, actions: str) -> None:
     ep = _play_one_episode(tmp_path, game, seed, actions)
     rec = EpisodeRecording.load(ep)
@@ -235,8 +216,8 @@ def _documented_episode() -> dict:
     """The example file of docs/viewer.md ("Format: coinrun-episode"): the format's definition."""
     text = (REPO / "docs" / "viewer.md").read_text()
     start = text.index("### Format: `coinrun-episode`")
-    block = text[text.index("```json", start) + len("```json") :]
-    return json.loads(block[: block.index("```")])
+    block = text[text.index("```json", start) + len("```json"):]
+    return json.loads(block[:block.index("```")])
 
 
 def _shape(doc: dict) -> dict:
@@ -261,13 +242,8 @@ def test_viewer_and_python_write_one_episode_format(tmp_path: Path) -> None:
 
 
 def test_recording_file_round_trip(tmp_path: Path) -> None:
-    rec = EpisodeRecording(
-        game="maze",
-        level_seed=-5,
-        actions=[1, 2, 3],
-        options={"high_difficulty": True},
-        result=EpisodeResult(3, 10.0, True, False, True),
-    )
+    rec = EpisodeRecording(game="maze", level_seed=-5, actions=[1, 2, 3], options={"high_difficulty": True},
+                           result=EpisodeResult(3, 10.0, True, False, True))
     rec.save(tmp_path / "e.json")
     back = EpisodeRecording.load(tmp_path / "e.json")
     assert back == rec
@@ -295,25 +271,9 @@ def test_interactive_flags_map_to_viewer_flags() -> None:
 @needs_viewer
 def test_python_m_coinrun_interactive_runs_the_viewer(tmp_path: Path) -> None:
     out = tmp_path / "i.png"
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "coinrun.interactive",
-            "-gamet",
-            "platform",
-            "--seed",
-            "4",
-            "--",
-            "--screenshot",
-            str(out),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        env={**ENV, "PYTHONPATH": str(REPO / "pyclient"), "COINRUN_VIEWER": str(VIEWER)},
-    )
+    p = subprocess.run([sys.executable, "-m", "coinrun.interactive", "-gamet", "platform", "--seed", "4", "--",
+                        "--screenshot", str(out)], check=False, capture_output=True, text=True, timeout=TIMEOUT_S,
+                       env={**ENV, "PYTHONPATH": str(REPO / "pyclient"), "COINRUN_VIEWER": str(VIEWER)})
     assert p.returncode == 0, p.stderr
     assert iio.imread(out).shape[:2] == (512, 512)
 
@@ -362,25 +322,13 @@ def test_attach_frames_match_the_session(engine, tmp_path: Path) -> None:
         assert [s["session"] for s in listed] == [envs.session] and listed[0]["steps"] >= 30
         for env in (0, 2):
             shot = tmp_path / f"obs{env}.png"
-            run_viewer(
-                "--attach",
-                engine.endpoint,
-                "--session",
-                str(envs.session),
-                "--env",
-                str(env),
-                "--size",
-                "64",
-                "--raw",
-                "--screenshot",
-                str(shot),
-            )
+            run_viewer("--attach", engine.endpoint, "--session", str(envs.session), "--env", str(env),
+                       "--size", "64", "--raw", "--screenshot", str(shot))
             # The 64x64 render of the current state is the observation the client holds.
             assert np.array_equal(iio.imread(shot), obs[env])
         hi = tmp_path / "hi.png"
-        run_viewer(
-            "--attach", engine.endpoint, "--session", str(envs.session), "--env", "1", "--raw", "--screenshot", str(hi)
-        )
+        run_viewer("--attach", engine.endpoint, "--session", str(envs.session), "--env", "1", "--raw",
+                   "--screenshot", str(hi))
         assert np.array_equal(iio.imread(hi), envs.render_env(1, 512, 512))
     finally:
         envs.close()
@@ -392,26 +340,9 @@ def test_attach_live_window_pulls_frames_while_the_session_runs(engine, tmp_path
 
     envs = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=2, address=engine.endpoint, seed=1)
     frames = tmp_path / "live"
-    viewer = subprocess.Popen(
-        [
-            str(VIEWER),
-            "--attach",
-            engine.endpoint,
-            "--session",
-            str(envs.session),
-            "--fps",
-            "30",
-            "--size",
-            "128",
-            "--frames",
-            "8",
-            "--export-frames",
-            str(frames),
-        ],
-        env=ENV,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    viewer = subprocess.Popen([str(VIEWER), "--attach", engine.endpoint, "--session", str(envs.session),
+                               "--fps", "30", "--size", "128", "--frames", "8", "--export-frames", str(frames)],
+                              env=ENV, stderr=subprocess.PIPE, text=True)
     try:
         envs.reset()
         deadline = time.monotonic() + TIMEOUT_S
@@ -443,9 +374,8 @@ def test_attach_to_nothing_is_a_timely_error(tmp_path: Path) -> None:
 def test_episode_recorder_files_replay_exactly(engine, tmp_path: Path, autoreset: str) -> None:
     import coinrun
 
-    envs = coinrun.make_vec(
-        "coinrun/RandomMazes-v0", num_envs=2, address=engine.endpoint, seed=2, num_levels=20, autoreset_mode=autoreset
-    )
+    envs = coinrun.make_vec("coinrun/RandomMazes-v0", num_envs=2, address=engine.endpoint, seed=2,
+                            num_levels=20, autoreset_mode=autoreset)
     try:
         rec = EpisodeRecorder(envs, tmp_path / "eps", max_episodes=3)
         _, infos = envs.reset()
