@@ -441,7 +441,9 @@ class CoinRunVectorEnv(VectorEnv):
 
     def _stage_step(self, transport: Transport, actions: Any, env_ids: Any) -> tuple[int, int, int, bool]:
         """Checks a batch and writes it into the next slot: (seq, slot, n, subset)."""
-        if env_ids is None:
+        # recv() of a whole batch names every env with this read-only array: sending it back
+        # (the EnvPool loop, and async with batch_size == num_envs) is a plain step.
+        if env_ids is None or env_ids is self._all_env_ids:
             n = self.num_envs
             ids = None
         else:

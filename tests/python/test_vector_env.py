@@ -226,6 +226,34 @@ def test_send_recv_subset_batches():
             env.recv()
 
 
+def test_whole_batch_send_recv_loop_matches_sync_steps():
+    # EnvPool's loop with batch_size == num_envs: the env ids recv() hands back go straight
+    # into send(), and the step is a plain one; rows, ids and levels match sync stepping.
+    n = 3
+    acts = np.random.default_rng(2).integers(0, 7, size=(60, n))
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=n, seed=12, max_episode_steps=20) as env,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=12, max_episode_steps=20) as ref,
+    ):
+        env.async_reset(seed=12)
+        ref.reset(seed=12)
+        _, _, _, _, info = env.recv()
+        ids = info["env_id"]
+        ended = 0
+        for t in range(60):
+            env.send(acts[t], ids)
+            obs, rew, term, trunc, info = env.recv()
+            robs, rrew, rterm, rtrunc, rinfo = ref.step(acts[t])
+            assert info["env_id"].tolist() == list(range(n))
+            ids = info["env_id"]
+            assert np.array_equal(obs, robs) and np.array_equal(rew, rrew)
+            assert np.array_equal(term, rterm) and np.array_equal(trunc, rtrunc)
+            assert np.array_equal(info["prev_level_seed"], rinfo["prev_level_seed"])
+            assert np.array_equal(info["_coinrun_episode"], rinfo["_coinrun_episode"])
+            ended += int(info["_coinrun_episode"].sum())
+        assert ended >= n  # episodes of at most 20 steps: every env finished one in the 60
+
+
 def _serve(engine, port_file_endpoint="tcp://127.0.0.1:0"):
     proc, endpoint = serve_engine(engine, port_file_endpoint, stderr=subprocess.DEVNULL)
     assert endpoint.startswith("tcp://127.0.0.1:"), endpoint
