@@ -42,9 +42,10 @@ def find_jemalloc() -> str | None:
 def restart_under_jemalloc() -> str | None:
     """Restarts this script with jemalloc preloaded, unless it already runs under it.
 
-    Returns None when it is active, else why not (the caller prints it); does not return
-    when it restarts. Only for a script's entry point: it replaces the running process."""
-    if jemalloc_active():
+    Returns None when it is active (or the platform is not Linux, where glibc's behaviour
+    above does not apply), else why not (the caller prints it); does not return when it
+    restarts. Only for a script's entry point: it replaces the running process."""
+    if sys.platform != "linux" or jemalloc_active():
         return None
     if _RESTORED in os.environ:
         return "jemalloc was preloaded but is not active (another allocator preloaded first?)"
