@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import zmq
@@ -54,6 +55,9 @@ class EngineClient:
         self._sock = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
         self._sock.setsockopt(zmq.RCVTIMEO, _POLL_SLICE_MS)
+        # A DEALER blocks a send while it has no connection to queue on (a refused handshake
+        # drops it until the next reconnect): bounded like every wait, see send().
+        self._sock.setsockopt(zmq.SNDTIMEO, _POLL_SLICE_MS)
         if creds.engine_key is not None:
             public, secret = zmq.curve_keypair()  # this client's own pair, new each time
             self._sock.curve_serverkey = creds.engine_key.encode()
@@ -78,7 +82,13 @@ class EngineClient:
     def _hello(self, client_name: str, monitor: zmq.Socket | None) -> dict[str, Any]:
         """The hello round trip; a failed security handshake reported by ``monitor`` ends
         it at once with AuthenticationError."""
-        rid = self.send(protocol.hello(client_name))
+
+        def check_handshake() -> None:
+            while monitor is not None and monitor.poll(0):
+                if recv_monitor_message(monitor)["event"] & _HANDSHAKE_FAILED:
+                    raise self._handshake_error()
+
+        rid = self.send(protocol.hello(client_name), while_blocked=check_handshake)
         if monitor is not None:
             poller = zmq.Poller()
             poller.register(self._sock, zmq.POLLIN)
@@ -125,7 +135,12 @@ class EngineClient:
             env["COINRUN_ENGINE_KEY"] = self.credentials.engine_key
         return env
 
-    def send(self, msg: dict[str, Any], frames: tuple[bytes | memoryview, ...] = ()) -> int:
+    def send(
+        self,
+        msg: dict[str, Any],
+        frames: tuple[bytes | memoryview, ...] = (),
+        while_blocked: Callable[[], None] | None = None,
+    ) -> int:
         """Sends one request; returns its id (match it with ``recv``)."""
         if self._closed:
             raise EngineError("this client is closed", code="NO_SESSION", hint="create a new env")
@@ -136,14 +151,32 @@ class EngineClient:
         if self._token is not None:
             msg["token"] = self._token
         data = protocol.encode(msg)
+        self._send_first(data, zmq.SNDMORE if frames else 0, while_blocked)
         if frames:
-            self._sock.send(data, zmq.SNDMORE)
             for f in frames[:-1]:
                 self._sock.send(f, zmq.SNDMORE, copy=False)
             self._sock.send(frames[-1], copy=False)
-        else:
-            self._sock.send(data)
         return rid
+
+    def _send_first(self, data: bytes, flags: int, while_blocked: Callable[[], None] | None) -> None:
+        """The first frame of a message, waiting at most timeout_s for a connection to take
+        it (once it is taken, the rest of a multipart message follows without blocking)."""
+        try:
+            self._sock.send(data, flags)  # the usual case: one call
+            return
+        except zmq.Again:
+            pass
+        deadline = time.monotonic() + self.timeout_s - _POLL_SLICE_MS / 1000
+        while True:
+            if while_blocked is not None:
+                while_blocked()
+            if time.monotonic() >= deadline:
+                self._raise_timeout(self.timeout_s)
+            try:
+                self._sock.send(data, flags)
+                return
+            except zmq.Again:
+                continue
 
     def recv(self, rid: int, timeout_s: float | None = None) -> tuple[dict[str, Any], list[zmq.Frame]]:
         """The reply to request ``rid`` (older stray replies are dropped); raises on error."""

@@ -267,3 +267,28 @@ def test_session_closed_while_the_client_waits_on_the_doorbell(env):
         env.step(np.zeros(4, dtype=np.int32))
     assert ei.value.code == "NO_SESSION"
     assert time.monotonic() - t0 < 5
+
+
+def test_a_send_nothing_takes_ends_within_the_timeout_and_watches_while_blocked():
+    # A DEALER with no connection blocks every send (a refused CURVE handshake leaves the
+    # client so until the next reconnect): the send is bounded by the request timeout, and
+    # the hello's handshake check runs while it waits.
+    import zmq
+    from coinrun.client import EngineClient
+    from coinrun.errors import EngineTimeout
+
+    client = EngineClient.__new__(EngineClient)
+    client.endpoint, client.process, client.timeout_s = "tcp://127.0.0.1:1", None, 0.6
+    client._token, client._next_id, client._closed = None, 1, False
+    client._sock = zmq.Context.instance().socket(zmq.DEALER)  # never connected
+    client._sock.setsockopt(zmq.LINGER, 0)
+    client._sock.setsockopt(zmq.SNDTIMEO, 50)
+    checks = []
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(EngineTimeout, match="within 0.6 s"):
+            client.send({"type": "hello"}, while_blocked=lambda: checks.append(1))
+    finally:
+        client._sock.close(linger=0)
+    assert time.monotonic() - t0 < 3.0
+    assert len(checks) >= 2

@@ -163,6 +163,25 @@ def test_refused_clients_get_a_clear_error_within_5s(served: Served, case: str,
         victim.step(ACTIONS[1])  # the victim is still served
 
 
+def test_refused_client_whose_send_waits_for_a_connection(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A refused handshake can leave the client's DEALER without a connection when it sends
+    # its hello, and such a send blocks; IMMEDIATE makes every send wait so. The handshake
+    # failure must still end it at once, not a hang.
+    for var in ("COINRUN_TOKEN", "COINRUN_TOKEN_FILE", "COINRUN_ENGINE_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    connect = zmq.Socket.connect
+
+    def connect_immediate(sock: zmq.Socket, addr: str) -> None:
+        sock.setsockopt(zmq.IMMEDIATE, 1)
+        connect(sock, addr)
+
+    monkeypatch.setattr(zmq.Socket, "connect", connect_immediate)
+    t0 = time.monotonic()
+    with pytest.raises(AuthenticationError, match="engine_key"):
+        served.client(engine_key=None)
+    assert time.monotonic() - t0 < 5.0
+
+
 def test_client_token_file_must_be_private(served: Served) -> None:
     served.token_file.chmod(0o644)
     with pytest.raises(coinrun.InvalidOption, match="chmod 600"):
