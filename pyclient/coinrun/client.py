@@ -99,9 +99,7 @@ class EngineClient:
                 if self._sock in ready:
                     break
                 if monitor in ready:
-                    event = recv_monitor_message(monitor)
-                    if event["event"] & _HANDSHAKE_FAILED:
-                        raise self._handshake_error()
+                    check_handshake()
         reply, _ = self.recv(rid)
         return reply
 

@@ -195,7 +195,6 @@ class ShmSession:
             pass
         self.name = name
         self._buf = np.frombuffer(self._mm, dtype=np.uint8)
-        self.engine_pid = 0  # from the header, below
         h = _HEADER.unpack_from(self._mm, 0)
         (
             magic,
