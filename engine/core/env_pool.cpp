@@ -37,14 +37,18 @@ EnvPool::EnvPool(const PoolOptions& opts)
 }
 
 int EnvPool::chunk_size(int n, bool subset) const {
-  // A few chunks per thread balances uneven levels without much counter traffic. A chunk is
-  // at least kMinChunk envs: waking a sleeping worker costs tens of microseconds on a busy
-  // machine, more than a small batch takes on the calling thread alone. A subset batch (the
-  // async send/recv of part of the envs) is stepped while its caller works on the previous
-  // one, so a small one stays on one thread and leaves the caller a core.
-  constexpr int kMinChunk = 16;
-  constexpr int kMinSubsetChunk = 32;
-  return std::max(subset ? kMinSubsetChunk : kMinChunk, n / (pool_.num_threads() * 4));
+  // A batch this small runs on the calling thread alone: waking a sleeping worker costs tens
+  // of microseconds on a busy machine, more than such a batch takes. A subset batch (the async
+  // send/recv of part of the envs) is stepped while its caller works on the previous one, so
+  // a small one stays on one thread and leaves the caller a core.
+  constexpr int kOneThreadBelow = 16;
+  constexpr int kOneThreadBelowSubset = 16;
+  if (n <= (subset ? kOneThreadBelowSubset : kOneThreadBelow)) return n;
+  // Otherwise small chunks, handed out from one counter: when another process takes a
+  // worker's core in the middle of a batch, the other workers take what it has not started,
+  // so the batch waits at most for the few envs it holds, not for a large share of the batch.
+  constexpr int kMinChunk = 4;
+  return std::max(kMinChunk, n / (pool_.num_threads() * 16));
 }
 
 void EnvPool::check_batch(bool subset, std::span<const int32_t> env_ids,

@@ -9,6 +9,8 @@ namespace {
 
 // Longest spin of an idle worker waiting for the next call.
 constexpr uint32_t kWorkerSpinCapUs = 200;
+// Longest spin of the caller waiting for the workers still in their last chunk.
+constexpr int64_t kCallerSpinNs = 200'000;
 
 }  // namespace
 
@@ -23,7 +25,9 @@ ThreadPool::ThreadPool(int num_threads) {
 ThreadPool::~ThreadPool() {
   for (auto& w : workers_) w.request_stop();
   wake_.notify_all();
-  // jthread joins on destruction.
+  // Join here, while the mutex and condition variables the workers use still exist (members
+  // are destroyed after this body, in reverse order, and workers_ comes first).
+  workers_.clear();
 }
 
 void ThreadPool::run_chunks() {
@@ -51,7 +55,7 @@ void ThreadPool::worker_loop(std::stop_token stop) {
     }
     run_chunks();
     std::lock_guard lock(mu_);
-    if (--active_ == 0) idle_.notify_one();
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) idle_.notify_one();
   }
 }
 
@@ -75,9 +79,20 @@ void ThreadPool::parallel_for(int n, int chunk, const std::function<void(int, in
   wake_.notify_all();
   run_chunks();
   // Every chunk is taken; wait for the workers that took some, not for those still waking.
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  // A worker still in its last chunk usually ends within a chunk's time: spin for it rather
+  // than sleep, since a sleeping caller's wake-up (tens of microseconds) delays the reply.
+  // Yielding while it spins lets a thread that waits for this core (the worker itself, when
+  // the machine has fewer cores than threads) run.
+  if (spin_until([&] { return active_.load(std::memory_order_acquire) == 0; }, kCallerSpinNs,
+                 SpinYield::AfterAFewTurns)) {
+    return;
+  }
   std::unique_lock lock(mu_);
-  closed_ = true;
-  idle_.wait(lock, [&] { return active_ == 0; });
+  idle_.wait(lock, [&] { return active_.load(std::memory_order_relaxed) == 0; });
 }
 
 }  // namespace coinrun

@@ -5,7 +5,8 @@
 // sits the call out, so a small batch never waits for a sleeping thread's wake-up (tens of
 // microseconds on a busy machine). Between calls that come quickly one after another a
 // worker spins briefly instead of sleeping (base/spin.h), so that it joins the next call at
-// once. With zero workers every call runs inline in the caller.
+// once. At the end of a call the caller spins briefly for the workers still in their last
+// chunk, for the same reason. With zero workers every call runs inline in the caller.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -41,7 +42,7 @@ class ThreadPool {
   uint64_t generation_ = 0;
   std::atomic<uint64_t> published_{0};  // generation_, readable without the lock
   bool closed_ = true;  // every chunk of the current call is taken: no worker may join it
-  int active_ = 0;      // workers inside the current call
+  std::atomic<int> active_{0};  // workers inside the current call (changed under mu_)
 
   // The current job; written under mu_ before the generation bump.
   const std::function<void(int, int)>* fn_ = nullptr;

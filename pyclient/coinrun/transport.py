@@ -15,8 +15,7 @@ ticket, in posting order; it never needs to know which transport it holds.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -27,10 +26,10 @@ from .errors import EngineDied, EngineError
 from .shm import ShmSession, SlotViews, build_slot, regions_from_reply
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(NamedTuple):
     """One posted request: its seq and slot, its batch size, and its ZeroMQ request id or
-    (when it went through the doorbell) its doorbell post number."""
+    (when it went through the doorbell) its doorbell post number. (A tuple: one is made per
+    step, and a frozen dataclass costs a microsecond to build.)"""
 
     seq: int
     slot: int
@@ -122,26 +121,27 @@ class DoorbellTransport(ShmTransport):
             return super().wait(ticket)
         return self._finish_wait(ticket)
 
+    def _check_alive(self) -> None:
+        client = self.client
+        if client.process is not None:
+            if not client.process.alive():
+                raise EngineDied(client.process.death_message())
+        elif not _pid_alive(self.shm.engine_pid):
+            # A running engine this client connected to: it is local (shared memory), so its
+            # pid tells whether it still lives, long before the request timeout.
+            raise EngineDied(
+                f"coinrun-engine (pid {self.shm.engine_pid}) at {client.endpoint} exited; its sessions are "
+                "gone. Create a new env once an engine serves that address again"
+            )
+
+    def _on_timeout(self) -> None:
+        self.client._raise_timeout(self.client.timeout_s)
+
     def _finish_wait(self, ticket: Ticket) -> SlotViews:
         client = self.client
-
-        def check_alive() -> None:
-            if client.process is not None:
-                if not client.process.alive():
-                    raise EngineDied(client.process.death_message())
-            elif not _pid_alive(self.shm.engine_pid):
-                # A running engine this client connected to: it is local (shared memory),
-                # so its pid tells whether it still lives, long before the request timeout.
-                raise EngineDied(
-                    f"coinrun-engine (pid {self.shm.engine_pid}) at {client.endpoint} exited; its sessions are "
-                    "gone. Create a new env once an engine serves that address again"
-                )
-
         try:
             assert ticket.post is not None
-            err = self.bell.wait(
-                ticket.post, client.timeout_s, check_alive, lambda: client._raise_timeout(client.timeout_s)
-            )
+            err = self.bell.wait(ticket.post, client.timeout_s, self._check_alive, self._on_timeout)
         except DoorbellCancelled:
             raise EngineError(
                 f"step {ticket.seq} was not run: an earlier step in flight failed", code="BAD_SEQUENCE"

@@ -216,6 +216,9 @@ class CoinRunVectorEnv(VectorEnv):
         self._reset_buffer: dict[str, Any] | None = None
         self._all_env_ids = np.arange(num_envs, dtype=np.int32)
         self._all_env_ids.flags.writeable = False
+        # The read-only env id views recv() handed out (one per slot and batch size, cached
+        # by the slot), by id(): sent back as they are, they need no second check.
+        self._handed_ids: dict[int, np.ndarray] = {}
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
         if render_mode == "human":
             try:
@@ -404,6 +407,7 @@ class CoinRunVectorEnv(VectorEnv):
         h = v.head(n)
         infos = step_infos(v, n, self._same_step)
         infos["env_id"] = h.env_ids
+        self._handed_ids[id(h.env_ids)] = h.env_ids
         return h.obs, h.reward, h.terminated, h.truncated, infos
 
     # ----------------------------------------------------------------------------------
@@ -446,6 +450,11 @@ class CoinRunVectorEnv(VectorEnv):
         if env_ids is None or env_ids is self._all_env_ids:
             n = self.num_envs
             ids = None
+        elif self._handed_ids.get(id(env_ids)) is env_ids:
+            # Ids recv() handed back: a view of ids this client checked when it staged them
+            # (the engine checks every batch again).
+            ids = env_ids
+            n = int(ids.size)
         else:
             ids = np.asarray(env_ids)
             if ids.ndim != 1 or ids.dtype.kind not in "iu" or not 1 <= ids.size <= self.num_envs:

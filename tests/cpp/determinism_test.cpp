@@ -96,5 +96,31 @@ TEST(ThreadPool, LateAndSpinningWorkersJoinOnlyTheirOwnCall) {
   }
 }
 
+// A call whose last chunk outlasts the caller's spin: the caller then sleeps until the worker
+// leaves, and returns only after every chunk has run.
+TEST(ThreadPool, CallerWaitsForALongLastChunk) {
+  ThreadPool pool(2);
+  for (int rep = 0; rep < 3; ++rep) {
+    std::atomic<int> done{0};
+    pool.parallel_for(2, 1, [&](int b, int) {
+      if (b == 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      done++;
+    });
+    ASSERT_EQ(done.load(), 2);
+  }
+}
+
+// Pools destroyed right after a call, while their workers are still leaving it: the workers
+// are joined before the mutex and condition variables they use go away (the sanitizer build
+// runs this too).
+TEST(ThreadPool, DestroyedRightAfterACall) {
+  for (int rep = 0; rep < 200; ++rep) {
+    ThreadPool pool(3);
+    std::atomic<int> hits{0};
+    pool.parallel_for(64, 1, [&](int b, int e) { hits += e - b; });
+    ASSERT_EQ(hits.load(), 64);
+  }
+}
+
 }  // namespace
 }  // namespace coinrun

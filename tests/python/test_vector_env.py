@@ -254,6 +254,57 @@ def test_whole_batch_send_recv_loop_matches_sync_steps():
         assert ended >= n  # episodes of at most 20 steps: every env finished one in the 60
 
 
+def test_half_batch_send_recv_loop_matches_sync_steps():
+    # EnvPool's loop with batch_size == num_envs / 2: the env ids recv() hands back (views
+    # the client checked when it staged them) go straight into send(). Every env's rows match
+    # sync stepping with the same per-env actions.
+    n, bs, steps = 6, 3, 30
+    acts = np.random.default_rng(5).integers(0, 7, size=(steps, n))
+    with (
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=bs, seed=14, max_episode_steps=12) as env,
+        coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=14, max_episode_steps=12) as ref,
+    ):
+        env.async_reset(seed=14)
+        ref.reset(seed=14)
+        for _ in range(2):
+            _, _, _, _, info = env.recv()
+            env.send(acts[0][info["env_id"]], info["env_id"])
+        got = {}
+        for t in range(1, 2 * steps - 1):
+            obs, rew, _, _, info = env.recv()
+            ids = info["env_id"]
+            k = (t + 1) // 2 - 1  # the step these rows answer: batches alternate halves
+            for j, e in enumerate(ids.tolist()):
+                got[(k, e)] = (obs[j].copy(), float(rew[j]))
+            env.send(acts[k + 1][ids], ids)  # k + 1 < steps: the loop stops short of the last
+        for k in range(steps - 1):
+            robs, rrew, *_ = ref.step(acts[k])
+            for e in range(n):
+                o, r = got[(k, e)]
+                assert np.array_equal(o, robs[e]) and r == rrew[e], (k, e)
+
+
+def test_a_stale_handed_back_id_view_is_refused_by_the_engine():
+    # The client does not check again the env ids recv() handed back; the engine does. A
+    # view kept past its slot's reuse shows that slot's newest ids, here env 1 twice.
+    with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, batch_size=2, ring_depth=2, seed=3) as env:
+        env.reset(seed=3)
+        env.send(np.zeros(2, np.int32), np.array([0, 1]))
+        _, _, _, _, info = env.recv()
+        stale = info["env_id"]
+        assert stale.tolist() == [0, 1]
+        for _ in range(2):  # the second lands in the stale view's slot
+            env.send(np.zeros(1, np.int32), np.array([1]))
+            env.recv()
+        assert stale.tolist() == [1, 1]
+        env.send(np.zeros(2, np.int32), stale)
+        with pytest.raises(coinrun.CoinRunError, match="twice"):
+            env.recv()
+        env.send(np.zeros(2, np.int32), np.array([2, 3]))  # still usable
+        obs, *_ = env.recv()
+        assert obs.shape == (2, 64, 64, 3)
+
+
 def _serve(engine, port_file_endpoint="tcp://127.0.0.1:0"):
     proc, endpoint = serve_engine(engine, port_file_endpoint, stderr=subprocess.DEVNULL)
     assert endpoint.startswith("tcp://127.0.0.1:"), endpoint

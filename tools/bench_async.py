@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Async ``send``/``recv`` against sync ``step``, paired: both in one process, in alternating
+short windows, so that a machine whose speed drifts (a shared VM) slows both alike.
+
+For each batch size N it makes two envs of N CoinRun envs (one engine each): a sync one
+stepped with ``step`` and an async one in EnvPool's loop with ``batch_size = N / 2`` (recv a
+half, send its actions, recv the other half, ...). Rounds alternate which goes first. With
+``--work-us W`` the caller also does W microseconds of its own work per env-step received (a
+busy loop holding the GIL, standing in for a policy's forward pass): sync steps, then works
+on the whole batch; async works on one half while the engine steps the other.
+
+    .venv/bin/python tools/bench_async.py --envs 16,64,256 --work-us 0,2 --rounds 20
+
+Prints, per (N, W): median env-steps/s of each, the median of the per-round ratios
+async / sync, how many rounds async won, and the CPU both processes used (in cores: a
+figure near the machine's core count means the loop kept every core busy, and then async
+can only win by doing less work per step, not by overlapping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "pyclient"))
+os.environ.setdefault("COINRUN_ENGINE", str(ROOT / "build-perf" / "coinrun-engine"))
+
+import coinrun  # noqa: E402
+
+ACTION_BANK = 64
+
+
+def _process_cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _self_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _work(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+class Loop:
+    """One env and the step function of its loop; ``step(i)`` returns the env-steps it got."""
+
+    def __init__(self, mode: str, n: int, work_s_per_env: float) -> None:
+        bank = np.random.default_rng(0).integers(0, 7, size=(ACTION_BANK, n), dtype=np.int32)
+        if mode == "sync":
+            env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=0)
+            env.reset(seed=0)
+
+            def step(i: int) -> int:
+                env.step(bank[i % ACTION_BANK])
+                if work_s_per_env:
+                    _work(work_s_per_env * n)
+                return n
+
+        else:
+            env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=max(1, n // 2), seed=0)
+            env.async_reset(seed=0)
+            for _ in range(-(-n // env.batch_size)):
+                *_, info = env.recv()
+                env.send(bank[0][: len(info["env_id"])], info["env_id"])
+
+            def step(i: int) -> int:
+                *_, info = env.recv()
+                ids = info["env_id"]
+                if work_s_per_env:
+                    _work(work_s_per_env * len(ids))
+                env.send(bank[i % ACTION_BANK][: len(ids)], ids)
+                return len(ids)
+
+        self.env, self.step, self.i = env, step, 0
+        self.engine_pid = env._process.proc.pid
+
+    def window(self, seconds: float) -> tuple[float, float]:
+        """Env-steps/s over one window after a short warm-up, and the cores both processes used."""
+        t_end = time.perf_counter() + 0.05
+        while time.perf_counter() < t_end:
+            self.step(self.i)
+            self.i += 1
+        c0, e0 = _self_cpu_s(), _process_cpu_s(self.engine_pid)
+        steps, t0 = 0, time.perf_counter()
+        now = t0
+        while now - t0 < seconds:
+            steps += self.step(self.i)
+            self.i += 1
+            now = time.perf_counter()
+        cores = (_self_cpu_s() - c0 + _process_cpu_s(self.engine_pid) - e0) / (now - t0)
+        return steps / (now - t0), cores
+
+
+def measure(n: int, work_us: float, rounds: int, window_s: float) -> dict[str, Any]:
+    loops = {m: Loop(m, n, work_us * 1e-6) for m in ("sync", "async")}
+    rates: dict[str, list[float]] = {"sync": [], "async": []}
+    cores: dict[str, list[float]] = {"sync": [], "async": []}
+    try:
+        for r in range(rounds):
+            for m in ("sync", "async") if r % 2 == 0 else ("async", "sync"):
+                rate, c = loops[m].window(window_s)
+                rates[m].append(rate)
+                cores[m].append(c)
+    finally:
+        for loop in loops.values():
+            loop.env.close()
+    ratios = [a / s for a, s in zip(rates["async"], rates["sync"], strict=True)]
+    return {
+        "n": n,
+        "work_us": work_us,
+        "sync": statistics.median(rates["sync"]),
+        "async": statistics.median(rates["async"]),
+        "ratio": statistics.median(ratios),
+        "async_won": sum(x > 1 for x in ratios),
+        "rounds": rounds,
+        "sync_cores": statistics.median(cores["sync"]),
+        "async_cores": statistics.median(cores["async"]),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--envs", default="16,64,256", help="batch sizes N (async uses N/2)")
+    ap.add_argument("--work-us", default="0,2", help="the caller's own work per env-step, microseconds")
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--window", type=float, default=0.3, help="seconds per window")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    try:
+        ns = [int(x) for x in args.envs.split(",")]
+        works = [float(x) for x in args.work_us.split(",")]
+    except ValueError:
+        ap.error("--envs and --work-us take comma-separated numbers, e.g. --envs 16,64 --work-us 0,2")
+    if any(n < 2 for n in ns) or any(w < 0 for w in works) or args.rounds < 1 or args.window <= 0:
+        ap.error("--envs must be >= 2 (async steps halves), --work-us >= 0, --rounds >= 1, --window > 0")
+    load0 = os.getloadavg()[0]
+    results = []
+    for w in works:
+        for n in ns:
+            res = measure(n, w, args.rounds, args.window)
+            results.append(res)
+            print(f"  N={n} work={w:g}us: ratio {res['ratio']:.3f}", file=sys.stderr, flush=True)
+    print(
+        f"{os.cpu_count()} cores, {args.rounds} rounds of {args.window:g} s windows, "
+        f"load {load0:.2f} -> {os.getloadavg()[0]:.2f}\n",
+        flush=True,
+    )
+    print(
+        "| N | caller work / env-step | sync | async (batch N/2) | async / sync (median of rounds) "
+        "| rounds async won | cores used, sync / async |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['n']} | {r['work_us']:g} us | {r['sync'] / 1e3:.1f}k | {r['async'] / 1e3:.1f}k | "
+            f"**{r['ratio']:.2f}** | {r['async_won']}/{r['rounds']} | {r['sync_cores']:.2f} / {r['async_cores']:.2f} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"cores": os.cpu_count(), "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
