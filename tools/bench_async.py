@@ -33,7 +33,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "pyclient"))
-os.environ.setdefault("COINRUN_ENGINE", str(ROOT / "build-perf" / "coinrun-engine"))
+# The optimized build when there is one (docs/performance.md says how to make it), as
+# tools/bench_throughput.py uses; else the engine the client finds by itself.
+if (ROOT / "build-perf" / "coinrun-engine").exists():
+    os.environ.setdefault("COINRUN_ENGINE", str(ROOT / "build-perf" / "coinrun-engine"))
 
 import coinrun  # noqa: E402
 
