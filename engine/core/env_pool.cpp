@@ -36,14 +36,11 @@ EnvPool::EnvPool(const PoolOptions& opts)
   }
 }
 
-int EnvPool::chunk_size(int n, bool subset) const {
+int EnvPool::chunk_size(int n) const {
   // A batch this small runs on the calling thread alone: waking a sleeping worker costs tens
-  // of microseconds on a busy machine, more than such a batch takes. A subset batch (the async
-  // send/recv of part of the envs) is stepped while its caller works on the previous one, so
-  // a small one stays on one thread and leaves the caller a core.
-  constexpr int kOneThreadBelow = 16;
-  constexpr int kOneThreadBelowSubset = 16;
-  if (n <= (subset ? kOneThreadBelowSubset : kOneThreadBelow)) return n;
+  // of microseconds on a busy machine, more than such a batch takes.
+  constexpr int kOneThreadUpTo = 16;
+  if (n <= kOneThreadUpTo) return std::max(1, n);
   // Otherwise small chunks, handed out from one counter: when another process takes a
   // worker's core in the middle of a batch, the other workers take what it has not started,
   // so the batch waits at most for the few envs it holds, not for a large share of the batch.
@@ -125,7 +122,7 @@ void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int3
                           const BatchView& out) {
   check_batch(true, env_ids, actions);
   const int n = static_cast<int>(env_ids.size());
-  pool_.parallel_for(n, chunk_size(n, true), [&](int begin, int end) {
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
     for (int j = begin; j < end; ++j) {
       Env& e = env(env_ids[j]);
       const uint32_t played = e.state().level_seed;

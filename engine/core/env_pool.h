@@ -54,10 +54,11 @@ class EnvPool {
   const PoolOptions& options() const { return opts_; }
   const Game& game() const { return *game_; }
   int num_threads() const { return pool_.num_threads(); }
-  // Threads that step a batch of n envs (the caller's included; `subset`: a step_subset
-  // batch): fewer than num_threads() for small batches, which are not worth a worker.
-  int threads_for(int n, bool subset) const {
-    const int chunk = chunk_size(n, subset);
+  // Threads that step a batch of n envs (the caller's included): fewer than num_threads()
+  // for small batches, which are not worth a worker. Any n, even one a step refused.
+  int threads_for(int n) const {
+    n = std::clamp(n, 1, num_envs());
+    const int chunk = chunk_size(n);
     return std::clamp((n + chunk - 1) / chunk, 1, num_threads());
   }
 
@@ -102,7 +103,7 @@ class EnvPool {
   // Throws ActionError (EnvIdOutOfRange, EnvIdRepeated) naming the position of the first bad id.
   void check_env_ids(std::span<const int32_t> ids, bool distinct);
   void write_row(int env_index, int row, const StepResult& r, uint32_t prev_level_seed, const BatchView& out);
-  int chunk_size(int n, bool subset = false) const;
+  int chunk_size(int n) const;
 
   PoolOptions opts_;
   const Game* game_;

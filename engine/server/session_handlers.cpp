@@ -136,8 +136,9 @@ void SessionHandlers::run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uin
     }
   }
   shared(e.step_us).store(us, std::memory_order_relaxed);
-  shared(d.step_threads).store(static_cast<uint32_t>(s_.pool().threads_for(static_cast<int>(n), n < s_.num_envs())),
-                               std::memory_order_relaxed);
+  // n is the client's word, refused or not: clamped before it narrows to int.
+  const auto batch = static_cast<int>(std::clamp<int64_t>(n, 1, s_.num_envs()));
+  shared(d.step_threads).store(static_cast<uint32_t>(s_.pool().threads_for(batch)), std::memory_order_relaxed);
   shared(e.status).store(static_cast<uint32_t>(status), std::memory_order_relaxed);
   shared(d.answered).store(post, std::memory_order_release);
   signal(d.answer_signal, d.client_sleeping);

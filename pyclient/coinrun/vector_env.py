@@ -97,6 +97,11 @@ class CoinRunVectorEnv(VectorEnv):
                 f"render_mode {render_mode!r} is not supported; use 'rgb_array', 'human' or None", code="BAD_OPTION"
             )
         self._viewer: HumanViewer | None = None
+        # The read-only env id view recv() handed out last for each slot, by id() (and by
+        # slot, to drop a slot's older one): sent back as it is, it needs no second check.
+        # At most ring_depth entries, also where every reply brings new views (inline).
+        self._handed_ids: dict[int, np.ndarray] = {}
+        self._handed_by_slot: dict[int, np.ndarray] = {}
         self._needs_reset = True
         self._client: EngineClient | None = None
         self._process: EngineProcess | None = None
@@ -216,9 +221,6 @@ class CoinRunVectorEnv(VectorEnv):
         self._reset_buffer: dict[str, Any] | None = None
         self._all_env_ids = np.arange(num_envs, dtype=np.int32)
         self._all_env_ids.flags.writeable = False
-        # The read-only env id views recv() handed out (one per slot and batch size, cached
-        # by the slot), by id(): sent back as they are, they need no second check.
-        self._handed_ids: dict[int, np.ndarray] = {}
         self._same_step = self.autoreset_mode == AutoresetMode.SAME_STEP
         if render_mode == "human":
             try:
@@ -398,7 +400,7 @@ class CoinRunVectorEnv(VectorEnv):
             return rb["obs"][sl], rb["reward"][sl], rb["terminated"][sl], rb["truncated"][sl], infos
         if not self._pending:
             raise CoinRunError("recv() with nothing in flight; call send() or async_reset() first")
-        n = self._pending[0].n
+        n, slot = self._pending[0].n, self._pending[0].slot
         v = self._recv_one(self._pending[0])
         if n == self.num_envs:
             infos = step_infos(v, n, self._same_step)
@@ -407,7 +409,11 @@ class CoinRunVectorEnv(VectorEnv):
         h = v.head(n)
         infos = step_infos(v, n, self._same_step)
         infos["env_id"] = h.env_ids
-        self._handed_ids[id(h.env_ids)] = h.env_ids
+        older = self._handed_by_slot.get(slot)
+        if older is not h.env_ids:
+            if older is not None:
+                del self._handed_ids[id(older)]
+            self._handed_by_slot[slot] = self._handed_ids[id(h.env_ids)] = h.env_ids
         return h.obs, h.reward, h.terminated, h.truncated, infos
 
     # ----------------------------------------------------------------------------------
@@ -541,6 +547,8 @@ class CoinRunVectorEnv(VectorEnv):
         if getattr(self, "_viewer", None) is not None:
             self._viewer.close()
             self._viewer = None
+        self._handed_ids.clear()  # views into the segment: they must not keep it mapped
+        self._handed_by_slot.clear()
         client, process, transport = self._client, self._process, self._transport
         if client is not None:
             try:

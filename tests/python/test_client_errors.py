@@ -226,6 +226,17 @@ def test_engine_rejects_bad_actions_through_the_doorbell(env):
     still_serves(env)
 
 
+@pytest.mark.parametrize("n", [0, 5, 2**31, 2**32 - 1])
+def test_a_doorbell_post_with_a_batch_size_out_of_range_gets_a_clear_error(env, n):
+    # A local client writes the batch size into shared memory itself; the engine refuses any
+    # it cannot step (and reports the threads of a step it refused without dividing by it).
+    seq, slot = env._next_slot()
+    env._pending.append(env._transport.post_step(seq, slot, n, True))
+    with pytest.raises(coinrun.EngineError, match=r"batch size n = -?\d+ is out of range \[1, 4\]"):
+        env._recv_one(env._pending[0])
+    still_serves(env)
+
+
 def test_a_failed_batch_cancels_the_batches_posted_behind_it():
     """Two batches in flight on the doorbell, the first one bad: it raises, the one behind
     it ran nothing (cancelled), and the session goes on from the seq before the bad one,
