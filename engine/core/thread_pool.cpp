@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/spin.h"
 
@@ -31,10 +32,18 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_chunks() {
-  for (;;) {
-    const int begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
-    if (begin >= n_) break;
-    (*fn_)(begin, std::min(n_, begin + chunk_));
+  try {
+    for (;;) {
+      const int begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+      if (begin >= n_) break;
+      (*fn_)(begin, std::min(n_, begin + chunk_));
+    }
+  } catch (...) {
+    // The first error of a call is rethrown by its caller once every thread has left the
+    // call; the chunks nobody has started are dropped.
+    next_.store(n_, std::memory_order_relaxed);
+    std::lock_guard lock(error_mu_);
+    if (!error_) error_ = std::current_exception();
   }
 }
 
@@ -87,12 +96,12 @@ void ThreadPool::parallel_for(int n, int chunk, const std::function<void(int, in
   // than sleep, since a sleeping caller's wake-up (tens of microseconds) delays the reply.
   // Yielding while it spins lets a thread that waits for this core (the worker itself, when
   // the machine has fewer cores than threads) run.
-  if (spin_until([&] { return active_.load(std::memory_order_acquire) == 0; }, kCallerSpinNs,
-                 SpinYield::AfterAFewTurns)) {
-    return;
+  if (!spin_until([&] { return active_.load(std::memory_order_acquire) == 0; }, kCallerSpinNs,
+                  SpinYield::AfterAFewTurns)) {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [&] { return active_.load(std::memory_order_relaxed) == 0; });
   }
-  std::unique_lock lock(mu_);
-  idle_.wait(lock, [&] { return active_.load(std::memory_order_relaxed) == 0; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 }  // namespace coinrun

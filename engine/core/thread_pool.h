@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -28,7 +29,9 @@ class ThreadPool {
 
   int num_threads() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Calls fn(begin, end) over chunks covering [0, n); returns when all are done.
+  // Calls fn(begin, end) over chunks covering [0, n); returns when all are done. If fn throws
+  // (on any thread), the chunks not yet started are skipped and the first exception is
+  // rethrown here once no thread runs fn any more.
   void parallel_for(int n, int chunk, const std::function<void(int, int)>& fn);
 
  private:
@@ -49,6 +52,8 @@ class ThreadPool {
   int n_ = 0;
   int chunk_ = 1;
   std::atomic<int> next_{0};
+  std::mutex error_mu_;
+  std::exception_ptr error_;  // the current call's first exception
 };
 
 }  // namespace coinrun

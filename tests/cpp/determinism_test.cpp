@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -107,6 +108,30 @@ TEST(ThreadPool, CallerWaitsForALongLastChunk) {
       done++;
     });
     ASSERT_EQ(done.load(), 2);
+  }
+}
+
+// An exception from any thread (the caller's or a worker's) reaches the caller once no thread
+// runs the call's function any more, and the pool serves the next call normally.
+TEST(ThreadPool, AnExceptionReachesTheCallerAfterEveryThreadLeft) {
+  ThreadPool pool(4);
+  for (int rep = 0; rep < 50; ++rep) {
+    std::atomic<int> inside{0};
+    const int bad = (rep * 7) % 64;
+    EXPECT_THROW(pool.parallel_for(64, 1,
+                                   [&](int b, int) {
+                                     ++inside;
+                                     std::this_thread::sleep_for(std::chrono::microseconds(20));
+                                     --inside;
+                                     if (b == bad) throw std::runtime_error("chunk failed");
+                                   }),
+                 std::runtime_error);
+    ASSERT_EQ(inside.load(), 0) << "a thread still ran the function after parallel_for threw";
+    std::vector<std::atomic<int>> hits(64);
+    pool.parallel_for(64, 1, [&](int b, int e) {
+      for (int i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+    });
+    for (int i = 0; i < 64; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1);
   }
 }
 
