@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -41,19 +40,7 @@ if (ROOT / "build-perf" / "coinrun-engine").exists():
     os.environ.setdefault("COINRUN_ENGINE", str(ROOT / "build-perf" / "coinrun-engine"))
 
 import coinrun  # noqa: E402
-
-ACTION_BANK = 64
-
-
-def _process_cpu_s(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _self_cpu_s() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+from bench_throughput import ACTION_BANK, process_cpu_s  # noqa: E402 (tools/, this script's folder)
 
 
 def _work(seconds: float) -> None:
@@ -101,14 +88,14 @@ class Loop:
         while time.perf_counter() < t_end:
             self.step(self.i)
             self.i += 1
-        c0, e0 = _self_cpu_s(), _process_cpu_s(self.engine_pid)
+        c0, e0 = time.process_time(), process_cpu_s(self.engine_pid)
         steps, t0 = 0, time.perf_counter()
         now = t0
         while now - t0 < seconds:
             steps += self.step(self.i)
             self.i += 1
             now = time.perf_counter()
-        cores = (_self_cpu_s() - c0 + _process_cpu_s(self.engine_pid) - e0) / (now - t0)
+        cores = (time.process_time() - c0 + process_cpu_s(self.engine_pid) - e0) / (now - t0)
         return steps / (now - t0), cores
 
 

@@ -134,7 +134,7 @@ def worker_ours(impl: str, n: int, seconds: float, game_id: str) -> dict[str, An
     return out
 
 
-def _cpu_s(pid: int) -> float:
+def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a live process so far."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -153,9 +153,9 @@ def worker_idle(game_id: str, idle_s: float = 5.0) -> dict[str, Any]:
     for _ in range(2000):  # a tight loop first, so that both sides have learned to spin
         envs.step(np.zeros(1, dtype=np.int32))
     pid = base._process.proc.pid
-    e0, c0, t0 = _cpu_s(pid), time.process_time(), time.perf_counter()
+    e0, c0, t0 = process_cpu_s(pid), time.process_time(), time.perf_counter()
     time.sleep(idle_s)
-    e1, c1, t1 = _cpu_s(pid), time.process_time(), time.perf_counter()
+    e1, c1, t1 = process_cpu_s(pid), time.process_time(), time.perf_counter()
     envs.close()
     return {"engine_idle_cpu_pct": 100 * (e1 - e0) / (t1 - t0), "client_idle_cpu_pct": 100 * (c1 - c0) / (t1 - t0)}
 

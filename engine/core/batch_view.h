@@ -24,4 +24,19 @@ struct BatchView {
   uint8_t* final_obs = nullptr;
 };
 
+// The columns (all but obs) of a row whose env did not step: just reset, restored from a
+// state, or shown again as it was. Nothing happened, and `level_seed` is both the level now
+// played and the one before. The one definition of such a row; absent columns are skipped.
+inline void write_unstepped_columns(const BatchView& out, size_t row, uint32_t level_seed) {
+  if (out.reward) out.reward[row] = 0;
+  if (out.terminated) out.terminated[row] = 0;
+  if (out.truncated) out.truncated[row] = 0;
+  if (out.done) out.done[row] = 0;
+  if (out.level_seed) out.level_seed[row] = level_seed;
+  if (out.prev_level_seed) out.prev_level_seed[row] = level_seed;
+  if (out.prev_level_complete) out.prev_level_complete[row] = 0;
+  if (out.episode_return) out.episode_return[row] = 0;
+  if (out.episode_length) out.episode_length[row] = 0;
+}
+
 }  // namespace coinrun

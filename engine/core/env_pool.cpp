@@ -99,7 +99,7 @@ void EnvPool::write_row(int env_index, int row, const StepResult& r, uint32_t pr
   out.reward[row] = r.reward;
   out.terminated[row] = r.terminated;
   out.truncated[row] = r.truncated;
-  if (out.done) out.done[row] = r.terminated || r.truncated;
+  if (out.done) out.done[row] = r.done();
   if (out.level_seed) out.level_seed[row] = e.state().level_seed;
   if (out.prev_level_seed) out.prev_level_seed[row] = prev_level_seed;
   if (out.prev_level_complete) out.prev_level_complete[row] = r.prev_level_complete;
@@ -157,7 +157,8 @@ void EnvPool::reset(const BatchView& out, std::optional<uint32_t> seed,
       std::optional<uint32_t> lvl;
       if (!level_seeds.empty()) lvl = level_seeds[static_cast<size_t>(k)];
       e.start_episode(lvl);
-      write_row(i, i, StepResult{}, e.state().level_seed, out);  // a fresh start: no level before it
+      e.observe(out.obs + static_cast<size_t>(i) * out.obs_env_stride);
+      write_unstepped_columns(out, static_cast<size_t>(i), e.state().level_seed);
     }
   });
 }

@@ -55,9 +55,8 @@ class EnvPool {
   const Game& game() const { return *game_; }
   int num_threads() const { return pool_.num_threads(); }
   // Threads that step a batch of n envs (the caller's included): fewer than num_threads()
-  // for small batches, which are not worth a worker. Any n, even one a step refused.
+  // for small batches, which are not worth a worker.
   int threads_for(int n) const {
-    n = std::clamp(n, 1, num_envs());
     const int chunk = chunk_size(n);
     return std::clamp((n + chunk - 1) / chunk, 1, num_threads());
   }

@@ -402,15 +402,7 @@ void EnvPool::set_states(std::span<const std::vector<uint8_t>> states,
       Env& e = env(i);
       EnvStateCodec::load(e, states[static_cast<size_t>(j)], j);
       if (out.obs) EnvStateCodec::observe_without_advancing(e, out.obs + static_cast<size_t>(i) * out.obs_env_stride);
-      if (out.reward) out.reward[i] = 0;
-      if (out.terminated) out.terminated[i] = 0;
-      if (out.truncated) out.truncated[i] = 0;
-      if (out.done) out.done[i] = 0;
-      if (out.level_seed) out.level_seed[i] = e.state().level_seed;
-      if (out.prev_level_seed) out.prev_level_seed[i] = e.state().level_seed;
-      if (out.prev_level_complete) out.prev_level_complete[i] = 0;
-      if (out.episode_return) out.episode_return[i] = 0;
-      if (out.episode_length) out.episode_length[i] = 0;
+      write_unstepped_columns(out, static_cast<size_t>(i), e.state().level_seed);
     }
   });
 }

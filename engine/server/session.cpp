@@ -161,13 +161,7 @@ void Session::reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
   } catch (const OptionError& e) {
     throw ProtocolError(ErrorCode::BadOption, e.what(), "one level seed per reset env");
   }
-  if (!mask_span.empty()) {
-    fill_unreset_rows(slot, mask_span);
-  } else {
-    std::memset(view.reward, 0, sizeof(float) * static_cast<size_t>(num));
-    std::memset(view.terminated, 0, static_cast<size_t>(num));
-    std::memset(view.truncated, 0, static_cast<size_t>(num));
-  }
+  if (!mask_span.empty()) fill_unreset_rows(slot, mask_span);
   last_full_slot_ = static_cast<int>(slot);
   publish(seq, slot);
 }
@@ -184,10 +178,6 @@ void Session::set_state(uint64_t seq, uint32_t slot,
     for (const int32_t e : env_ids) mask[static_cast<size_t>(e)] = 1;
     fill_unreset_rows(slot, mask);
   }
-  // No episode ended on this "step": the done-step info columns stay 0, as after a reset.
-  std::memset(view.episode_return, 0, sizeof(float) * num);
-  std::memset(view.episode_length, 0, sizeof(int32_t) * num);
-  std::memset(view.prev_level_complete, 0, num);
   last_full_slot_ = static_cast<int>(slot);
   publish(seq, slot);
 }
@@ -203,28 +193,14 @@ void Session::fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask) {
       can_copy ? layout_.batch_view(slots_, static_cast<uint32_t>(last_full_slot_)) : dst;
   for (int i = 0; i < num; ++i) {
     const auto r = static_cast<size_t>(i);
-    if (mask[r]) {
-      dst.reward[r] = 0;
-      dst.terminated[r] = 0;
-      dst.truncated[r] = 0;
-      dst.done[r] = 0;
-      continue;
-    }
+    if (mask[r]) continue;  // written by the reset or restore itself
     uint8_t* obs = dst.obs + r * dst.obs_env_stride;
     if (can_copy) {
       std::memcpy(obs, src.obs + r * src.obs_env_stride, dst.obs_env_stride);
     } else if (static_cast<int>(slot) != last_full_slot_) {
       pool_.env(i).observe(obs);
     }
-    dst.reward[r] = 0;
-    dst.terminated[r] = 0;
-    dst.truncated[r] = 0;
-    dst.done[r] = 0;
-    dst.level_seed[r] = pool_.env(i).state().level_seed;
-    dst.prev_level_seed[r] = dst.level_seed[r];
-    dst.prev_level_complete[r] = 0;
-    dst.episode_return[r] = 0;
-    dst.episode_length[r] = 0;
+    write_unstepped_columns(dst, r, pool_.env(i).state().level_seed);
   }
 }
 

@@ -97,11 +97,9 @@ class CoinRunVectorEnv(VectorEnv):
                 f"render_mode {render_mode!r} is not supported; use 'rgb_array', 'human' or None", code="BAD_OPTION"
             )
         self._viewer: HumanViewer | None = None
-        # The read-only env id view recv() handed out last for each slot, by id() (and by
-        # slot, to drop a slot's older one): sent back as it is, it needs no second check.
-        # At most ring_depth entries, also where every reply brings new views (inline).
-        self._handed_ids: dict[int, np.ndarray] = {}
-        self._handed_by_slot: dict[int, np.ndarray] = {}
+        # The read-only env id view the last recv() of a subset handed out: sent straight
+        # back (EnvPool's loop), it needs no second check.
+        self._last_env_ids: np.ndarray | None = None
         self._needs_reset = True
         self._client: EngineClient | None = None
         self._process: EngineProcess | None = None
@@ -400,7 +398,7 @@ class CoinRunVectorEnv(VectorEnv):
             return rb["obs"][sl], rb["reward"][sl], rb["terminated"][sl], rb["truncated"][sl], infos
         if not self._pending:
             raise CoinRunError("recv() with nothing in flight; call send() or async_reset() first")
-        n, slot = self._pending[0].n, self._pending[0].slot
+        n = self._pending[0].n
         v = self._recv_one(self._pending[0])
         if n == self.num_envs:
             infos = step_infos(v, n, self._same_step)
@@ -408,12 +406,7 @@ class CoinRunVectorEnv(VectorEnv):
             return v.obs, v.reward, v.terminated, v.truncated, infos
         h = v.head(n)
         infos = step_infos(v, n, self._same_step)
-        infos["env_id"] = h.env_ids
-        older = self._handed_by_slot.get(slot)
-        if older is not h.env_ids:
-            if older is not None:
-                del self._handed_ids[id(older)]
-            self._handed_by_slot[slot] = self._handed_ids[id(h.env_ids)] = h.env_ids
+        infos["env_id"] = self._last_env_ids = h.env_ids
         return h.obs, h.reward, h.terminated, h.truncated, infos
 
     # ----------------------------------------------------------------------------------
@@ -456,7 +449,7 @@ class CoinRunVectorEnv(VectorEnv):
         if env_ids is None or env_ids is self._all_env_ids:
             n = self.num_envs
             ids = None
-        elif self._handed_ids.get(id(env_ids)) is env_ids:
+        elif env_ids is self._last_env_ids:
             # Ids recv() handed back: a view of ids this client checked when it staged them
             # (the engine checks every batch again).
             ids = env_ids
@@ -547,8 +540,7 @@ class CoinRunVectorEnv(VectorEnv):
         if getattr(self, "_viewer", None) is not None:
             self._viewer.close()
             self._viewer = None
-        self._handed_ids.clear()  # views into the segment: they must not keep it mapped
-        self._handed_by_slot.clear()
+        self._last_env_ids = None  # a view into the segment: it must not keep it mapped
         client, process, transport = self._client, self._process, self._transport
         if client is not None:
             try:

@@ -285,9 +285,9 @@ def test_half_batch_send_recv_loop_matches_sync_steps():
 
 
 @pytest.mark.parametrize("transport", ["shm", "inline"])
-def test_the_handed_back_id_views_the_client_remembers_stay_bounded(transport):
-    # Inline replies bring new views every time: the client remembers one per slot, not one
-    # per recv(), and forgets them all on close (they must not keep a segment mapped).
+def test_the_handed_back_id_view_the_client_remembers_is_the_last_and_goes_on_close(transport):
+    # Inline replies bring new views every time: the client remembers only the last one, not
+    # one per recv(), and forgets it on close (it must not keep a segment mapped).
     with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, batch_size=2, seed=4, transport=transport) as env:
         env.async_reset()
         for _ in range(2):
@@ -296,14 +296,14 @@ def test_the_handed_back_id_views_the_client_remembers_stay_bounded(transport):
         for _ in range(50):
             *_, info = env.recv()
             env.send(np.zeros(2, np.int32), info["env_id"])
-        assert len(env._handed_ids) <= env.ring_depth
+        assert env._last_env_ids is info["env_id"]
         env.close()
-        assert not env._handed_ids
+        assert env._last_env_ids is None
 
 
 def test_a_stale_handed_back_id_view_is_refused_by_the_engine():
-    # The client does not check again the env ids recv() handed back; the engine does. A
-    # view kept past its slot's reuse shows that slot's newest ids, here env 1 twice.
+    # A view recv() handed out, kept past its slot's reuse, shows that slot's newest ids,
+    # here env 1 twice; the engine refuses them (the client checks no duplicates itself).
     with coinrun.make_vec("coinrun/CoinRun-v0", num_envs=4, batch_size=2, ring_depth=2, seed=3) as env:
         env.reset(seed=3)
         env.send(np.zeros(2, np.int32), np.array([0, 1]))
