@@ -107,28 +107,27 @@ void EnvPool::write_row(int env_index, int row, const StepResult& r, uint32_t pr
   if (out.episode_length) out.episode_length[row] = r.episode_length;
 }
 
+void EnvPool::step_rows(std::span<const int32_t> env_ids, std::span<const int32_t> actions, const BatchView& out,
+                        int begin, int end) {
+  for (int j = begin; j < end; ++j) {
+    const int i = env_ids.empty() ? j : env_ids[static_cast<size_t>(j)];
+    Env& e = env(i);
+    const uint32_t played = e.state().level_seed;
+    write_row(i, j, e.step(actions[static_cast<size_t>(j)], final_row(out, j)), played, out);
+  }
+}
+
 void EnvPool::step(std::span<const int32_t> actions, const BatchView& out) {
   check_batch(false, {}, actions);
   const int n = num_envs();
-  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
-    for (int i = begin; i < end; ++i) {
-      const uint32_t played = env(i).state().level_seed;
-      write_row(i, i, env(i).step(actions[i], final_row(out, i)), played, out);
-    }
-  });
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) { step_rows({}, actions, out, begin, end); });
 }
 
 void EnvPool::step_subset(std::span<const int32_t> env_ids, std::span<const int32_t> actions,
                           const BatchView& out) {
   check_batch(true, env_ids, actions);
   const int n = static_cast<int>(env_ids.size());
-  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) {
-    for (int j = begin; j < end; ++j) {
-      Env& e = env(env_ids[j]);
-      const uint32_t played = e.state().level_seed;
-      write_row(env_ids[j], j, e.step(actions[j], final_row(out, j)), played, out);
-    }
-  });
+  pool_.parallel_for(n, chunk_size(n), [&](int begin, int end) { step_rows(env_ids, actions, out, begin, end); });
 }
 
 void EnvPool::reset(const BatchView& out, std::optional<uint32_t> seed,

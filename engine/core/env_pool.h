@@ -71,6 +71,19 @@ class EnvPool {
   void step_subset(std::span<const int32_t> env_ids, std::span<const int32_t> actions,
                    const BatchView& out);
 
+  // The pieces of a step for callers that run batches themselves (the doorbell's stream of
+  // async batches, engine/server/step_stream.h): check_step validates a batch as step and
+  // step_subset do (empty env_ids: every env, row i for env i); step_rows then steps rows
+  // [begin, end) of it, from any thread, on the pool's threads() in chunks of chunk_size(n).
+  // Two batches stepped at once must name different envs.
+  void check_step(std::span<const int32_t> env_ids, std::span<const int32_t> actions) {
+    check_batch(!env_ids.empty(), env_ids, actions);
+  }
+  void step_rows(std::span<const int32_t> env_ids, std::span<const int32_t> actions, const BatchView& out, int begin,
+                 int end);
+  ThreadPool& threads() { return pool_; }
+  int chunk_size(int n) const;
+
   // Starts new episodes and writes observations and info rows (reward 0, no done).
   // `seed`: re-seed every env's level picker first (gymnasium reset(seed=...)).
   // `mask`: only envs with mask[i] != 0 (others' rows are left untouched).
@@ -102,7 +115,6 @@ class EnvPool {
   // Throws ActionError (EnvIdOutOfRange, EnvIdRepeated) naming the position of the first bad id.
   void check_env_ids(std::span<const int32_t> ids, bool distinct);
   void write_row(int env_index, int row, const StepResult& r, uint32_t prev_level_seed, const BatchView& out);
-  int chunk_size(int n) const;
 
   PoolOptions opts_;
   const Game* game_;

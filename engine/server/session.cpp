@@ -119,10 +119,8 @@ void Session::step(uint64_t seq, uint32_t slot, int64_t n, std::string_view inli
     std::memcpy(actions_.data(), inline_actions.data(), bytes);
     if (subset) std::memcpy(env_ids_.data(), inline_env_ids.data(), bytes);
   } else {
-    std::memcpy(actions_.data(), layout_.region_ptr<int32_t>(slots_, slot, Region::Actions), bytes);
-    if (subset) {
-      std::memcpy(env_ids_.data(), layout_.region_ptr<int32_t>(slots_, slot, Region::EnvIds), bytes);
-    }
+    std::memcpy(actions_.data(), staged_actions(slot), bytes);
+    if (subset) std::memcpy(env_ids_.data(), staged_env_ids(slot), bytes);
   }
   // The pool validates the private copies (the client cannot change them mid-step) before
   // any env steps.
@@ -137,9 +135,18 @@ void Session::step(uint64_t seq, uint32_t slot, int64_t n, std::string_view inli
   } catch (const ActionError& e) {
     throw bad_action(e);
   }
-  last_full_slot_ = subset ? -1 : static_cast<int>(slot);
+  stepped(seq, slot, n);
+  announce(seq, slot);
+}
+
+void Session::stepped(uint64_t seq, uint32_t slot, int64_t n) {
+  last_seq_ = seq;
+  last_full_slot_ = n < num_envs() ? -1 : static_cast<int>(slot);
+}
+
+void Session::announce(uint64_t seq, uint32_t slot) {
   steps_.fetch_add(1, std::memory_order_relaxed);
-  publish(seq, slot);
+  std::atomic_ref<uint64_t>(slot_seq_ptr(base_)[slot]).store(seq, std::memory_order_release);
 }
 
 void Session::reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,

@@ -84,6 +84,17 @@ class Session {
   void set_state(uint64_t seq, uint32_t slot, std::span<const std::vector<uint8_t>> states,
                  std::span<const int32_t> env_ids);
 
+  // A shm slot's staged inputs (the client's side of a step) and its result rows.
+  const int32_t* staged_actions(uint32_t slot) const { return layout_.region_ptr<int32_t>(slots_, slot, Region::Actions); }
+  const int32_t* staged_env_ids(uint32_t slot) const { return layout_.region_ptr<int32_t>(slots_, slot, Region::EnvIds); }
+  BatchView slot_view(uint32_t slot) const { return layout_.batch_view(slots_, slot); }
+  // Any thread: step `seq` is done and its rows are in `slot` (the slot's seq word, the step
+  // count). The session's own sequence state follows with stepped(), on its worker.
+  void announce(uint64_t seq, uint32_t slot);
+  // The worker: the steps up to `seq` ran (through the doorbell's stream); the last one
+  // wrote `slot`, for `n` envs.
+  void stepped(uint64_t seq, uint32_t slot, int64_t n);
+
   // The slot's bytes (the inline transport's payload).
   std::span<const uint8_t> slot_bytes(uint32_t slot) const;
 

@@ -44,7 +44,9 @@ void RenderSizeCap::admit(int64_t w_px, int64_t h_px) {
 
 SessionHandlers::SessionHandlers(Session& s, ReplySink& sink, RenderSizeCap& render_sizes,
                                  SpectatorRenderer& renderer)
-    : s_(s), sink_(sink), render_sizes_(render_sizes), renderer_(renderer) {}
+    : s_(s), sink_(sink), render_sizes_(render_sizes), renderer_(renderer) {
+  if (s.has_doorbell()) stream_.emplace(s);
+}
 
 bool SessionHandlers::handles(std::string_view type) {
   for (const std::string_view t : kSessionTypes) {
@@ -54,6 +56,7 @@ bool SessionHandlers::handles(std::string_view type) {
 }
 
 void SessionHandlers::handle(const Request& req) {
+  finish_stream();
   try {
     dispatch(req);
   } catch (...) {
@@ -102,18 +105,42 @@ bool SessionHandlers::handle_doorbell() {
   s_.touch();
   // A client keeps at most kDoorbellDepth - 1 posts unanswered.
   for (uint64_t p = std::max(bell_taken_ + 1, posts - std::min<uint64_t>(posts, kDoorbellDepth - 1)); p <= posts; ++p) {
-    run_doorbell_entry(d, d.entries[p % kDoorbellDepth], p);
+    const DoorbellEntry& e = d.entries[p % kDoorbellDepth];
+    const uint64_t seq = shared(e.seq).load(std::memory_order_relaxed);
+    const auto slot = static_cast<int64_t>(shared(e.slot).load(std::memory_order_relaxed));
+    const auto n = static_cast<int64_t>(shared(e.n).load(std::memory_order_relaxed));
+    if (bell_failed_seq_ == 0 && stream_->try_start(p, seq, static_cast<uint32_t>(slot), n)) continue;
+    finish_stream();
+    run_doorbell_entry(d, p, seq, slot, n);
   }
   bell_taken_ = posts;
   return true;
 }
 
-void SessionHandlers::run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uint64_t post) {
-  const uint64_t seq = shared(e.seq).load(std::memory_order_relaxed);
-  const auto slot = static_cast<int64_t>(shared(e.slot).load(std::memory_order_relaxed));
-  const auto n = static_cast<int64_t>(shared(e.n).load(std::memory_order_relaxed));
+bool SessionHandlers::run_stream_chunk() {
+  return stream_ && stream_->pending() && s_.pool().threads().run_one_chunk();
+}
+
+void SessionHandlers::finish_stream() {
+  if (!stream_ || !stream_->pending()) return;
+  const StepStream::Finished f = stream_->finish();
+  if (f.seq) {
+    s_.stepped(*f.seq, f.slot, f.n);
+    // The reply a `step` retry of that seq over ZeroMQ gets, as fill_slot and step() write it
+    // for a step run in order.
+    MapWriter w = replies_.begin(0, "step_ok");
+    w.add("seq", static_cast<int64_t>(*f.seq)).add("slot", static_cast<int64_t>(f.slot));
+    w.add("n", f.n).add("step_us", static_cast<int64_t>(f.step_us));
+    const msgpack::sbuffer& m = w.finish();
+    s_.cache_reply(m.data(), m.size(), f.slot, false);
+  }
+  if (f.failed_seq != 0) bell_failed_seq_ = f.failed_seq;
+}
+
+void SessionHandlers::run_doorbell_entry(DoorbellBlock& d, uint64_t post, uint64_t seq, int64_t slot, int64_t n) {
   auto status = DoorbellStatus::Ok;
   uint64_t us = 0;
+  const msgpack::sbuffer* error = nullptr;
   if (bell_failed_seq_ != 0 && seq > bell_failed_seq_ && s_.last_seq() < bell_failed_seq_) {
     // Posted behind a step that failed, before the client knew: run nothing, as a ZeroMQ
     // request after a failed one would fail its sequence check.
@@ -127,20 +154,14 @@ void SessionHandlers::run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uin
       });
       bell_failed_seq_ = 0;
     } catch (...) {
-      const msgpack::sbuffer& m = replies_.error(0, as_protocol_error(std::current_exception()));
-      const size_t len = std::min(m.size(), sizeof(d.reply));
-      std::memcpy(d.reply, m.data(), len);
-      shared(d.reply_len).store(static_cast<uint32_t>(len), std::memory_order_relaxed);
+      error = &replies_.error(0, as_protocol_error(std::current_exception()));
       bell_failed_seq_ = seq;
       status = DoorbellStatus::Error;
     }
   }
-  shared(e.step_us).store(us, std::memory_order_relaxed);
   // n is the client's word, refused or not: clamped before it narrows to int.
   const auto batch = static_cast<int>(std::clamp<int64_t>(n, 1, s_.num_envs()));
-  shared(d.step_threads).store(static_cast<uint32_t>(s_.pool().threads_for(batch)), std::memory_order_relaxed);
-  shared(e.status).store(static_cast<uint32_t>(status), std::memory_order_relaxed);
-  shared(d.answered).store(post, std::memory_order_release);
+  answer_doorbell_post(d, post, status, us, static_cast<uint32_t>(s_.pool().threads_for(batch)), error);
   signal(d.answer_signal, d.client_sleeping);
 }
 

@@ -5,6 +5,7 @@
 // with an error reply, never fatal to the engine or to another session.
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "request.h"
 #include "session.h"
 #include "spectator_renderer.h"
+#include "step_stream.h"
 
 namespace coinrun {
 
@@ -38,12 +40,16 @@ class SessionHandlers {
 
   // True for the request types that name a session and run here.
   static bool handles(std::string_view type);
-  // Runs and answers one request of this session; never throws.
+  // Runs and answers one request of this session, after every doorbell step in flight;
+  // never throws.
   void handle(const Request& req);
-  // Runs the steps posted on the session's doorbell (doorbell.h) since the last call, in seq
-  // order: the same checks and work as a `step` message, answered in the doorbell block.
-  // False when nothing new was posted.
+  // Takes the steps posted on the session's doorbell (doorbell.h) since the last call, in
+  // seq order: each one starts on the pool's threads beside the steps in flight when it can
+  // (step_stream.h), else runs once they are done, with the same checks and work as a `step`
+  // message. Answers go to the doorbell block. False when nothing new was posted.
   bool handle_doorbell();
+  // Runs one chunk of a doorbell step in flight; false when there is none to take.
+  bool run_stream_chunk();
 
  private:
   void dispatch(const Request& req);
@@ -52,7 +58,10 @@ class SessionHandlers {
   void on_render(const Request& req);
   void on_get_state(const Request& req);  // state_handlers.cpp
   void on_set_state(const Request& req);  // state_handlers.cpp
-  void run_doorbell_entry(DoorbellBlock& d, DoorbellEntry& e, uint64_t post);
+  void run_doorbell_entry(DoorbellBlock& d, uint64_t post, uint64_t seq, int64_t slot, int64_t n);
+  // Waits for the doorbell steps in flight and brings the session's sequence state (its last
+  // seq, the reply a retry gets) up to date with them.
+  void finish_stream();
 
   // A sequenced request that arrived as a message: a retry of the session's last seq gets
   // the cached reply again; anything else runs through fill_slot and is answered with its
@@ -76,6 +85,7 @@ class SessionHandlers {
   ReplyEncoder replies_;
   uint64_t bell_taken_ = 0;       // doorbell posts taken so far
   uint64_t bell_failed_seq_ = 0;  // the doorbell step that failed last (0: none since a success)
+  std::optional<StepStream> stream_;  // doorbell sessions only
 };
 
 template <typename Fill>

@@ -60,6 +60,8 @@ void SessionWorker::run(std::stop_token stop) {
     const uint32_t seen = shared(d.wake).load();
     bool worked = drain();
     if (bell) worked = handlers_.handle_doorbell() || worked;
+    // Between posts, this thread steps envs of the batches in flight like the pool's workers.
+    if (bell) worked = handlers_.run_stream_chunk() || worked;
     if (worked) continue;
     // Spinning only helps a doorbell client in a tight loop; it says how long it may last.
     const uint32_t cap_us = bell ? shared(d.spin_cap_us).load(std::memory_order_relaxed) : 0;

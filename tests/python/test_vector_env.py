@@ -254,10 +254,13 @@ def test_whole_batch_send_recv_loop_matches_sync_steps():
         assert ended >= n  # episodes of at most 20 steps: every env finished one in the 60
 
 
-def test_half_batch_send_recv_loop_matches_sync_steps():
+@pytest.mark.parametrize("render_in_flight", [False, True])
+def test_half_batch_send_recv_loop_matches_sync_steps(render_in_flight):
     # EnvPool's loop with batch_size == num_envs / 2: the env ids recv() hands back (views
     # the client checked when it staged them) go straight into send(). Every env's rows match
-    # sync stepping with the same per-env actions.
+    # sync stepping with the same per-env actions. With render_in_flight, a ZeroMQ request
+    # (render_env) comes between the doorbell's batches in flight: the engine finishes them
+    # first, and the rows stay the same.
     n, bs, steps = 6, 3, 30
     acts = np.random.default_rng(5).integers(0, 7, size=(steps, n))
     with (
@@ -277,6 +280,8 @@ def test_half_batch_send_recv_loop_matches_sync_steps():
             for j, e in enumerate(ids.tolist()):
                 got[(k, e)] = (obs[j].copy(), float(rew[j]))
             env.send(acts[k + 1][ids], ids)  # k + 1 < steps: the loop stops short of the last
+            if render_in_flight and t % 3 == 0:
+                assert env.render_env(int(ids[0]), 32, 32).shape == (32, 32, 3)
         for k in range(steps - 1):
             robs, rrew, *_ = ref.step(acts[k])
             for e in range(n):
