@@ -4,14 +4,16 @@ short windows, so that a machine whose speed drifts (a shared VM) slows both ali
 
 For each batch size N it makes two envs of N CoinRun envs (one engine each): a sync one
 stepped with ``step`` and an async one in EnvPool's loop with ``batch_size = N / 2`` (recv a
-half, send its actions, recv the other half, ...). Rounds alternate which goes first; half
-the rounds run with the sync env created first, half with the async one (on this machine the
-env created second ran 0-5% faster, identical envs included). With
+half, send its actions, recv the other half, ...; ``--parts K``: N / K, K batches in
+flight). Rounds alternate which goes first; half the rounds run with the sync env created
+first, half with the async one (on this machine the env created second ran 0-5% faster,
+identical envs included). With
 ``--work-us W`` the caller also does W microseconds of its own work per env-step received (a
 busy loop holding the GIL, standing in for a policy's forward pass): sync steps, then works
 on the whole batch; async works on one half while the engine steps the other.
 
     .venv/bin/python tools/bench_async.py --envs 16,64,256 --work-us 0,2 --rounds 20
+    .venv/bin/python tools/bench_async.py --envs 64,256 --work-us 0 --parts 2,4,8
 
 Prints, per (N, W): median env-steps/s of each, the median of the per-round ratios
 async / sync, how many rounds async won, and the CPU both processes used (in cores: a
@@ -52,7 +54,7 @@ def _work(seconds: float) -> None:
 class Loop:
     """One env and the step function of its loop; ``step(i)`` returns the env-steps it got."""
 
-    def __init__(self, mode: str, n: int, work_s_per_env: float) -> None:
+    def __init__(self, mode: str, n: int, work_s_per_env: float, parts: int = 2) -> None:
         bank = np.random.default_rng(0).integers(0, 7, size=(ACTION_BANK, n), dtype=np.int32)
         if mode == "sync":
             env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, seed=0)
@@ -65,7 +67,7 @@ class Loop:
                 return n
 
         else:
-            env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=max(1, n // 2), seed=0)
+            env = coinrun.make_vec("coinrun/CoinRun-v0", num_envs=n, batch_size=max(1, n // parts), seed=0)
             env.async_reset(seed=0)
             for _ in range(-(-n // env.batch_size)):
                 *_, info = env.recv()
@@ -99,7 +101,7 @@ class Loop:
         return steps / (now - t0), cores
 
 
-def measure(n: int, work_us: float, rounds: int, window_s: float) -> dict[str, Any]:
+def measure(n: int, work_us: float, rounds: int, window_s: float, parts: int = 2) -> dict[str, Any]:
     rates: dict[str, list[float]] = {"sync": [], "async": []}
     cores: dict[str, list[float]] = {"sync": [], "async": []}
     # The env created second runs 0-5% faster here (seen with two identical envs), whatever
@@ -107,7 +109,7 @@ def measure(n: int, work_us: float, rounds: int, window_s: float) -> dict[str, A
     for first, second, count in (("sync", "async", (rounds + 1) // 2), ("async", "sync", rounds // 2)):
         if count == 0:
             continue
-        loops = {m: Loop(m, n, work_us * 1e-6) for m in (first, second)}
+        loops = {m: Loop(m, n, work_us * 1e-6, parts) for m in (first, second)}
         try:
             for r in range(count):
                 for m in ("sync", "async") if r % 2 == 0 else ("async", "sync"):
@@ -120,6 +122,7 @@ def measure(n: int, work_us: float, rounds: int, window_s: float) -> dict[str, A
     ratios = [a / s for a, s in zip(rates["async"], rates["sync"], strict=True)]
     return {
         "n": n,
+        "parts": parts,
         "work_us": work_us,
         "sync": statistics.median(rates["sync"]),
         "async": statistics.median(rates["async"]),
@@ -135,6 +138,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--envs", default="16,64,256", help="batch sizes N (async uses N/2)")
     ap.add_argument("--work-us", default="0,2", help="the caller's own work per env-step, microseconds")
+    ap.add_argument("--parts", default="2", help="async batch = N / parts, every part in flight (comma-separated)")
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--window", type=float, default=0.3, help="seconds per window")
     ap.add_argument("--json", type=Path, default=None)
@@ -142,30 +146,34 @@ def main() -> None:
     try:
         ns = [int(x) for x in args.envs.split(",")]
         works = [float(x) for x in args.work_us.split(",")]
+        parts = [int(x) for x in args.parts.split(",")]
     except ValueError:
-        ap.error("--envs and --work-us take comma-separated numbers, e.g. --envs 16,64 --work-us 0,2")
+        ap.error("--envs, --work-us and --parts take comma-separated numbers, e.g. --envs 16,64 --work-us 0,2")
     if any(n < 2 for n in ns) or any(w < 0 for w in works) or args.rounds < 1 or args.window <= 0:
         ap.error("--envs must be >= 2 (async steps halves), --work-us >= 0, --rounds >= 1, --window > 0")
+    if any(k < 2 or k > 15 or any(n % k for n in ns) for k in parts):
+        ap.error("--parts must be in [2, 15] (a ring holds at most 16 slots) and divide every N")
     load0 = os.getloadavg()[0]
     results = []
     for w in works:
-        for n in ns:
-            res = measure(n, w, args.rounds, args.window)
-            results.append(res)
-            print(f"  N={n} work={w:g}us: ratio {res['ratio']:.3f}", file=sys.stderr, flush=True)
+        for k in parts:
+            for n in ns:
+                res = measure(n, w, args.rounds, args.window, k)
+                results.append(res)
+                print(f"  N={n} batch N/{k} work={w:g}us: ratio {res['ratio']:.3f}", file=sys.stderr, flush=True)
     print(
         f"{os.cpu_count()} cores, {args.rounds} rounds of {args.window:g} s windows, "
         f"load {load0:.2f} -> {os.getloadavg()[0]:.2f}\n",
         flush=True,
     )
     print(
-        "| N | caller work / env-step | sync | async (batch N/2) | async / sync (median of rounds) "
+        "| N | async batch | caller work / env-step | sync | async | async / sync (median of rounds) "
         "| rounds async won | cores used, sync / async |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
-            f"| {r['n']} | {r['work_us']:g} us | {r['sync'] / 1e3:.1f}k | {r['async'] / 1e3:.1f}k | "
+            f"| {r['n']} | N/{r['parts']} | {r['work_us']:g} us | {r['sync'] / 1e3:.1f}k | {r['async'] / 1e3:.1f}k | "
             f"**{r['ratio']:.2f}** | {r['async_won']}/{r['rounds']} | {r['sync_cores']:.2f} / {r['async_cores']:.2f} |"
         )
     if args.json:

@@ -146,7 +146,7 @@ void Session::stepped(uint64_t seq, uint32_t slot, int64_t n) {
 
 void Session::announce(uint64_t seq, uint32_t slot) {
   steps_.fetch_add(1, std::memory_order_relaxed);
-  std::atomic_ref<uint64_t>(slot_seq_ptr(base_)[slot]).store(seq, std::memory_order_release);
+  store_slot_seq(seq, slot);
 }
 
 void Session::reset(uint64_t seq, uint32_t slot, std::optional<uint32_t> seed,
@@ -213,8 +213,11 @@ void Session::fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask) {
 
 void Session::publish(uint64_t seq, uint32_t slot) {
   last_seq_ = seq;
-  std::atomic_ref<uint64_t> s(slot_seq_ptr(base_)[slot]);
-  s.store(seq, std::memory_order_release);
+  store_slot_seq(seq, slot);
+}
+
+void Session::store_slot_seq(uint64_t seq, uint32_t slot) {
+  std::atomic_ref<uint64_t>(slot_seq_ptr(base_)[slot]).store(seq, std::memory_order_release);
 }
 
 std::span<const uint8_t> Session::slot_bytes(uint32_t slot) const {

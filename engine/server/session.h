@@ -4,8 +4,10 @@
 // cached last reply (a retried request is answered again, never run twice).
 //
 // Threads: the session's worker (session_worker.h) does everything that touches the envs or
-// the slots; the request thread only reads what is fixed at creation, steps(), abandoned()
-// and heartbeat(), and calls touch() (all safe concurrently).
+// the slots, except the doorbell's batches in flight, which the pool's threads step and
+// answer (step_stream.h: they touch only their own envs and slot, and call announce()); the
+// request thread only reads what is fixed at creation, steps(), abandoned() and heartbeat(),
+// and calls touch() (all safe concurrently).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -115,7 +117,9 @@ class Session {
   void post(std::unique_ptr<InboundRequest> in);
 
  private:
+  // A reset or restore is done: the session's last seq, and the slot's seq word.
   void publish(uint64_t seq, uint32_t slot);
+  void store_slot_seq(uint64_t seq, uint32_t slot);
   void fill_unreset_rows(uint32_t slot, std::span<const uint8_t> mask);
 
   uint64_t id_;

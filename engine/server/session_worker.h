@@ -1,7 +1,8 @@
 #pragma once
 // One session's own thread: it runs the session's requests in arrival order (handed over by
-// the request thread) and the steps posted on its doorbell, so a long step of one session
-// never delays another session. Replies go out through the Outbox. Without work it spins
+// the request thread) and takes the steps posted on its doorbell, stepping envs of them
+// beside the pool's workers (step_stream.h), so a long step of one session never delays
+// another session. Replies go out through the Outbox. Without work it spins
 // briefly (doorbell sessions in a tight loop only) and then sleeps on the doorbell block's
 // `wake` word (doorbell.h), which every giver of work moves.
 #include <atomic>
