@@ -139,7 +139,8 @@ void ThreadPool::await(Ticket t) {
     if (spin_until([&] { return finished(t); }, kCallerSpinNs, SpinYield::AfterAFewTurns)) return;
     std::unique_lock lock(mu_);
     sleeping_callers_.fetch_add(1);
-    finished_cv_.wait(lock, [&] { return finished(t); });
+    // Sequentially consistent, against items_done's store and its look at sleeping_callers_.
+    finished_cv_.wait(lock, [&] { return slot(t).finished_as.load() >= t; });
     sleeping_callers_.fetch_sub(1);
   }
 }

@@ -27,7 +27,8 @@ namespace coinrun {
 
 // A job's code: run(ctx, begin, end) for each chunk, then, once every item is done,
 // done(ctx, error) on the thread that ran the last chunk (error: the first exception a chunk
-// threw, after which the chunks not yet started were skipped). `done` may be null.
+// threw, after which the chunks not yet started were skipped). `done` may be null and must
+// not throw (it may run on a worker, where nobody could catch it).
 struct PoolJob {
   void (*run)(void* ctx, int begin, int end) = nullptr;
   void (*done)(void* ctx, std::exception_ptr error) = nullptr;

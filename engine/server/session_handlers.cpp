@@ -103,8 +103,10 @@ bool SessionHandlers::handle_doorbell() {
   const uint64_t posts = shared(d.posts).load(std::memory_order_acquire);
   if (posts <= bell_taken_) return false;
   s_.touch();
-  // A client keeps at most kDoorbellDepth - 1 posts unanswered.
-  for (uint64_t p = std::max(bell_taken_ + 1, posts - std::min<uint64_t>(posts, kDoorbellDepth - 1)); p <= posts; ++p) {
+  // A client keeps at most kDoorbellDepth - 1 posts unanswered: take at most that many (the
+  // count also keeps a post number near 2^64 from wrapping the loop around).
+  const uint64_t count = std::min<uint64_t>(posts - bell_taken_, kDoorbellDepth - 1);
+  for (uint64_t p = posts - count + 1, left = count; left > 0; ++p, --left) {
     const DoorbellEntry& e = d.entries[p % kDoorbellDepth];
     const uint64_t seq = shared(e.seq).load(std::memory_order_relaxed);
     const auto slot = static_cast<int64_t>(shared(e.slot).load(std::memory_order_relaxed));

@@ -34,7 +34,7 @@ StepStream::StepStream(Session& s) : s_(s), d_(s.doorbell()) {
 
 StepStream::~StepStream() { finish(); }
 
-uint64_t StepStream::answered() const { return shared(d_.answered).load(std::memory_order_acquire); }
+uint64_t StepStream::answered() const { return last_answered_.load(std::memory_order_acquire); }
 
 bool StepStream::overlaps_flight(const Step& st) const {
   const uint64_t done = answered();
@@ -51,8 +51,12 @@ bool StepStream::try_start(uint64_t post, uint64_t seq, uint32_t slot, int64_t n
   const uint64_t expected = (first ? s_.last_seq() : last_seq_) + 1;
   const int num = s_.num_envs();
   if (seq != expected || slot >= slots_.size() || n < 1 || n > num) return false;
+  // Posts in flight are numbered without a gap (their answers go out in that order).
+  if (!first && post != last_started_ + 1) return false;
   Step& st = slots_[slot];
-  if (st.post > answered()) return false;  // the client reused a slot still in flight
+  // The client reused a slot still in flight. (Every check here reads the stream's own
+  // record of what it answered, never the shared block, which the client can write.)
+  if (st.post > answered()) return false;
   st.n = n;
   st.subset = n < num;
   const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
@@ -69,22 +73,23 @@ bool StepStream::try_start(uint64_t post, uint64_t seq, uint32_t slot, int64_t n
   if (overlaps_flight(st)) return false;
   const bool alone = last_started_ <= answered();  // no other step in flight
   {
+    // Everything the answering threads read of this step is in place before they may look
+    // at it (started_for_answers_).
     std::lock_guard lock(mu_);
     if (failed_seq_ != 0) return false;  // the steps behind a failure are cancelled in order
-    if (first) last_answered_ = post - 1;  // earlier posts were answered one at a time
+    if (first) last_answered_.store(post - 1, std::memory_order_release);  // earlier posts: one at a time
+    st.post = post;
+    st.seq = seq;
+    st.slot = slot;
+    st.out = s_.slot_view(slot);
+    st.ended = false;
+    st.error = nullptr;
+    st.started_ns = monotonic_ns();
+    by_post_[post % kDoorbellDepth] = &st;
     started_for_answers_ = post;
   }
-
-  st.post = post;
-  st.seq = seq;
-  st.slot = slot;
-  st.out = s_.slot_view(slot);
-  st.ended = false;
-  st.error = nullptr;
-  st.started_ns = monotonic_ns();
   for (const int32_t e : ids) env_post_[static_cast<size_t>(e)] = post;
   if (!st.subset) full_post_ = post;
-  by_post_[post % kDoorbellDepth] = &st;
   last_started_ = post;
   last_seq_ = seq;
   EnvPool& pool = s_.pool();
@@ -115,7 +120,7 @@ void StepStream::run(void* ctx, int begin, int end) {
                                  begin, end);
 }
 
-void StepStream::done(void* ctx, std::exception_ptr error) {
+void StepStream::done(void* ctx, std::exception_ptr error) noexcept {
   Step& st = *static_cast<Step*>(ctx);
   StepStream& self = *st.stream;
   const auto us = static_cast<uint64_t>((monotonic_ns() - st.started_ns) / 1000);
@@ -126,26 +131,39 @@ void StepStream::done(void* ctx, std::exception_ptr error) {
   self.answer_ready();
 }
 
-void StepStream::answer_ready() {
+void StepStream::answer_ready() noexcept {
   bool any = false;
-  while (last_answered_ < started_for_answers_) {
-    const uint64_t post = last_answered_ + 1;
-    Step& st = *by_post_[post % kDoorbellDepth];
-    if (st.post != post || !st.ended) break;
-    const auto threads = static_cast<uint32_t>(s_.pool().threads_for(static_cast<int>(st.n)));
+  for (uint64_t post = last_answered_.load(std::memory_order_relaxed) + 1; post <= started_for_answers_; ++post) {
+    const Step* started = by_post_[post % kDoorbellDepth];
+    if (started == nullptr || started->post != post || !started->ended) break;
+    const Step& st = *started;
+    // Read the step before its answer goes out: from then on the client may post into its
+    // slot again, and the worker reuses the step once last_answered_ says so.
+    const uint64_t seq = st.seq, us = st.step_us;
+    const uint32_t slot = st.slot;
+    const int64_t n = st.n;
+    const auto threads = static_cast<uint32_t>(s_.pool().threads_for(static_cast<int>(n)));
     if (failed_seq_ != 0) {
-      // Behind a step that threw (an engine fault, not a bad batch: those never start here).
-      answer_doorbell_post(d_, post, DoorbellStatus::Cancelled, st.step_us, threads);
+      // Behind a step that threw: an engine fault (out of memory), never a bad batch (those
+      // never start here). Like a fault in a batch run alone, it leaves envs partly stepped;
+      // the batches already started behind it may have stepped too but are answered
+      // cancelled, so the client's seq stays in step with the engine's (docs/protocol.md).
+      answer_doorbell_post(d_, post, DoorbellStatus::Cancelled, us, threads);
     } else if (st.error) {
-      failed_seq_ = st.seq;
-      answer_doorbell_post(d_, post, DoorbellStatus::Error, st.step_us, threads,
-                           &errors_.error(0, as_protocol_error(st.error)));
+      failed_seq_ = seq;
+      const msgpack::sbuffer* map = nullptr;
+      try {
+        map = &errors_.error(0, as_protocol_error(st.error));
+      } catch (...) {
+        // No memory even for the error map: the client gets the status without it.
+      }
+      answer_doorbell_post(d_, post, DoorbellStatus::Error, us, threads, map);
     } else {
-      s_.announce(st.seq, st.slot);
-      answer_doorbell_post(d_, post, DoorbellStatus::Ok, st.step_us, threads);
-      last_ok_ = Finished{st.seq, st.slot, st.n, st.step_us, 0};
+      last_ok_ = Finished{seq, slot, n, us, 0};
+      s_.announce(seq, slot);
+      answer_doorbell_post(d_, post, DoorbellStatus::Ok, us, threads);
     }
-    last_answered_ = post;
+    last_answered_.store(post, std::memory_order_release);
     any = true;
   }
   if (any) signal(d_.answer_signal, d_.client_sleeping);

@@ -14,6 +14,7 @@
 // Threads: try_start, finish and the destructor run on the session's worker; the answers
 // are written by whichever pool thread ends a batch.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -81,9 +82,9 @@ class StepStream {
   };
 
   static void run(void* ctx, int begin, int end);
-  static void done(void* ctx, std::exception_ptr error);
+  static void done(void* ctx, std::exception_ptr error) noexcept;
   // Answers every ended step at the head of the post order (under mu_).
-  void answer_ready();
+  void answer_ready() noexcept;
   uint64_t answered() const;
   bool overlaps_flight(const Step& st) const;
 
@@ -97,8 +98,10 @@ class StepStream {
   uint64_t last_finished_ = 0;                       // last_started_ at the last finish()
   uint64_t last_seq_ = 0;                            // seq of the last post started
 
-  std::mutex mu_;                 // the answers, in post order
-  uint64_t last_answered_ = 0;    // under mu_
+  std::mutex mu_;  // the answers, in post order
+  // The last post this stream answered: written under mu_ once the answering thread is done
+  // with the step; read by the worker without the lock to know which steps it may reuse.
+  std::atomic<uint64_t> last_answered_{0};
   uint64_t started_for_answers_ = 0;  // last_started_, as the answering threads see it (mu_)
   uint64_t failed_seq_ = 0;       // a step that threw: the later ones are cancelled (mu_)
   Finished last_ok_;              // the last step answered Ok since the last finish (mu_)

@@ -64,6 +64,13 @@ class BellSession {
     return p;
   }
 
+  // The doorbell block, for tests that play a client breaking the protocol.
+  DoorbellBlock& block() { return session_->doorbell(); }
+  void stage(uint32_t slot, std::span<const int32_t> ids, std::span<const int32_t> acts) {
+    std::memcpy(const_cast<int32_t*>(session_->staged_actions(slot)), acts.data(), acts.size_bytes());
+    std::memcpy(const_cast<int32_t*>(session_->staged_env_ids(slot)), ids.data(), ids.size_bytes());
+  }
+
   // Waits (at most 10 s) for post `p`'s answer.
   DoorbellStatus wait(uint64_t p) {
     DoorbellBlock& d = session_->doorbell();
@@ -208,6 +215,59 @@ TEST(StepStream, ABadBatchBehindAGoodOneFailsAloneAndItsSeqCanBeRetried) {
   const uint64_t e = s.post(5, high, good);
   EXPECT_EQ(s.wait(d), DoorbellStatus::Ok);
   EXPECT_EQ(s.wait(e), DoorbellStatus::Ok);
+}
+
+// A client that breaks the protocol (it shares the block, so it can write anything there):
+// post numbers that jump ahead with batches in flight, a forged `answered` word followed by
+// batches into slots and envs still in flight, and a post count of 2^64 - 1. The engine must
+// neither crash nor touch memory it should not (the sanitizer build runs this too) nor hang
+// its worker; the session still closes.
+TEST(StepStream, AClientThatBreaksTheProtocolCannotCrashOrHangTheEngine) {
+  // Batches of 32 envs: big enough to go to the pool's threads (smaller ones with nothing in
+  // flight run at once on the worker, and nothing would be in flight).
+  constexpr uint32_t kRing = 4;
+  constexpr int kHalf = 32;
+  BellSession s(5, 2 * kHalf, kRing);
+  DoorbellBlock& d = s.block();
+  std::vector<int32_t> low(kHalf), high(kHalf), acts(kHalf);
+  std::iota(low.begin(), low.end(), 0);
+  std::iota(high.begin(), high.end(), kHalf);
+  for (int j = 0; j < kHalf; ++j) acts[static_cast<size_t>(j)] = action(j, j);
+  uint64_t posts = 0, seq = 1;
+  // Stages step `q` (envs alternating between the two halves) in entry `post`.
+  const auto raw_post = [&](uint64_t post, uint64_t q) {
+    const auto slot = static_cast<uint32_t>(q % kRing);
+    s.stage(slot, q % 2 ? high : low, acts);
+    DoorbellEntry& e = d.entries[post % kDoorbellDepth];
+    shared(e.slot).store(slot, std::memory_order_relaxed);
+    shared(e.n).store(kHalf, std::memory_order_relaxed);
+    shared(e.seq).store(q, std::memory_order_relaxed);
+  };
+  const auto ring = [&](uint64_t p) {
+    posts = p;
+    shared(d.posts).store(p, std::memory_order_release);
+    signal(d.wake, d.engine_sleeping);
+  };
+  for (int round = 0; round < 30; ++round) {
+    // One batch in flight, then 15 more whose post numbers jump 14 ahead of it (their seqs
+    // follow on, so only the post numbers are wrong).
+    const uint64_t first = posts + 1;
+    raw_post(first, ++seq);
+    ring(first);
+    for (uint64_t k = 0; k < 15; ++k) raw_post(first + 15 + k, ++seq);
+    ring(first + 29);
+    // A forged `answered` word, then a batch into the slot (and envs) of one still in flight.
+    raw_post(posts + 1, ++seq);
+    ring(posts + 1);
+    shared(d.answered).store(uint64_t{1} << 62, std::memory_order_release);
+    raw_post(posts + 1, seq + kRing);
+    ring(posts + 1);
+    seq += kRing;
+  }
+  // A post count that would wrap a loop over the posts around.
+  ring(~uint64_t{0});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // The session closes here: a hung worker would time the test out.
 }
 
 }  // namespace
