@@ -1,6 +1,6 @@
 #pragma once
 // The doorbell's steps in flight (docs/protocol.md, "Doorbell"; docs/performance.md, "Async
-// batches"). A client in EnvPool's loop keeps several batches posted; each one starts on the
+// against sync, paired"). A client in EnvPool's loop keeps several batches posted; each one starts on the
 // pool's threads as soon as it is posted, without waiting for the one before it to end: the
 // pool hands out chunks oldest batch first with no barrier between batches, so a thread that
 // has no chunk of one batch left takes chunks of the next instead of waiting for the last
@@ -65,10 +65,13 @@ class StepStream {
  private:
   struct Step {
     StepStream* stream = nullptr;
+    // Written by the worker while the step is not in flight (the answering threads are done
+    // with it once last_answered_ reaches its post).
     std::vector<int32_t> actions;  // private copies: the client cannot change them mid-step
     std::vector<int32_t> env_ids;  // empty span for a batch of every env
     int64_t n = 0;
     bool subset = false;
+    // Written by the worker under mu_ as the step starts.
     BatchView out{};
     uint64_t post = 0;
     uint64_t seq = 0;
