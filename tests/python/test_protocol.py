@@ -222,7 +222,10 @@ def test_sequence_retry_and_spectators(engine):
         r, _ = ask(spectator, req(type="list_sessions"))
         (s,) = r["sessions"]
         assert (s["session"], s["num_envs"], s["label"], s["steps"]) == (sid, 3, "t", 2)
-        r, frames = ask(spectator, req(type="render", session=sid, env=2, width=256, height=200))
+        # The spectators' renderer runs at nice +10 by design (sessions' steps come first), and
+        # its first frame at a new size scales the sprites: on a loaded 2-core machine that
+        # took over 5 s once, so this wait is longer than the usual one.
+        r, frames = ask(spectator, req(type="render", session=sid, env=2, width=256, height=200), timeout_ms=30000)
         assert r["type"] == "render_ok" and len(frames[0]) == 256 * 200 * 3
         r, _ = ask(spectator, req(type="render", session=sid, env=3))
         assert r["code"] == "BAD_MESSAGE" and "out of range" in r["message"]
