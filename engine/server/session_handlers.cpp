@@ -18,6 +18,12 @@ constexpr size_t kMaxRenderSizes = 32;
 // The request types that name a session and run on its worker.
 constexpr std::array<std::string_view, 5> kSessionTypes = {"reset", "step", "render", "get_state", "set_state"};
 
+// The fields a `step_ok` reply adds after `seq` and `slot`: one place for a step run in
+// order (SessionHandlers::step) and for the last step of the doorbell's stream (its retry).
+void add_step_fields(MapWriter& reply, int64_t n, uint64_t step_us) {
+  reply.add("n", n).add("step_us", static_cast<int64_t>(step_us));
+}
+
 }  // namespace
 
 void RenderSizeCap::admit(int64_t w_px, int64_t h_px) {
@@ -82,7 +88,7 @@ uint64_t SessionHandlers::step(uint64_t seq, uint32_t slot, int64_t n, std::stri
   const auto t0 = Clock::now();
   s_.step(seq, slot, n, inline_actions, inline_env_ids);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
-  reply.add("n", n).add("step_us", static_cast<int64_t>(us));
+  add_step_fields(reply, n, static_cast<uint64_t>(us));
   return static_cast<uint64_t>(us);
 }
 
@@ -128,11 +134,11 @@ void SessionHandlers::finish_stream() {
   const StepStream::Finished f = stream_->finish();
   if (f.seq) {
     s_.stepped(*f.seq, f.slot, f.n);
-    // The reply a `step` retry of that seq over ZeroMQ gets, as fill_slot and step() write it
-    // for a step run in order.
+    // The reply a `step` retry of that seq over ZeroMQ gets, as fill_slot writes it for a
+    // step run in order.
     MapWriter w = replies_.begin(0, "step_ok");
     w.add("seq", static_cast<int64_t>(*f.seq)).add("slot", static_cast<int64_t>(f.slot));
-    w.add("n", f.n).add("step_us", static_cast<int64_t>(f.step_us));
+    add_step_fields(w, f.n, f.step_us);
     const msgpack::sbuffer& m = w.finish();
     s_.cache_reply(m.data(), m.size(), f.slot, false);
   }

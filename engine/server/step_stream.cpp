@@ -39,9 +39,9 @@ uint64_t StepStream::answered() const { return last_answered_.load(std::memory_o
 bool StepStream::overlaps_flight(const Step& st) const {
   const uint64_t done = answered();
   if (full_post_ > done) return true;  // a batch of every env is in flight
-  if (!st.subset) return last_started_ > done;
-  for (int64_t j = 0; j < st.n; ++j) {
-    if (env_post_[static_cast<size_t>(st.env_ids[static_cast<size_t>(j)])] > done) return true;
+  if (st.ids.empty()) return last_started_ > done;  // this one is of every env
+  for (const int32_t e : st.ids) {
+    if (env_post_[static_cast<size_t>(e)] > done) return true;
   }
   return false;
 }
@@ -57,16 +57,16 @@ bool StepStream::try_start(uint64_t post, uint64_t seq, uint32_t slot, int64_t n
   // The client reused a slot still in flight. (Every check here reads the stream's own
   // record of what it answered, never the shared block, which the client can write.)
   if (st.post > answered()) return false;
-  st.n = n;
-  st.subset = n < num;
-  const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
-  std::memcpy(st.actions.data(), s_.staged_actions(slot), bytes);
-  if (st.subset) std::memcpy(st.env_ids.data(), s_.staged_env_ids(slot), bytes);
-  const std::span<const int32_t> ids =
-      st.subset ? std::span<const int32_t>(st.env_ids.data(), static_cast<size_t>(n)) : std::span<const int32_t>{};
-  const std::span<const int32_t> acts(st.actions.data(), static_cast<size_t>(n));
+  const auto count = static_cast<size_t>(n);
+  std::memcpy(st.actions.data(), s_.staged_actions(slot), count * sizeof(int32_t));
+  st.acts = {st.actions.data(), count};
+  st.ids = {};
+  if (n < num) {
+    std::memcpy(st.env_ids.data(), s_.staged_env_ids(slot), count * sizeof(int32_t));
+    st.ids = {st.env_ids.data(), count};
+  }
   try {
-    s_.pool().check_step(ids, acts);
+    s_.pool().check_step(st.ids, st.acts);
   } catch (const ActionError&) {
     return false;  // run in order, where the error is answered
   }
@@ -88,8 +88,8 @@ bool StepStream::try_start(uint64_t post, uint64_t seq, uint32_t slot, int64_t n
     by_post_[post % kDoorbellDepth] = &st;
     started_for_answers_ = post;
   }
-  for (const int32_t e : ids) env_post_[static_cast<size_t>(e)] = post;
-  if (!st.subset) full_post_ = post;
+  for (const int32_t e : st.ids) env_post_[static_cast<size_t>(e)] = post;
+  if (st.ids.empty()) full_post_ = post;
   last_started_ = post;
   last_seq_ = seq;
   EnvPool& pool = s_.pool();
@@ -113,11 +113,8 @@ bool StepStream::try_start(uint64_t post, uint64_t seq, uint32_t slot, int64_t n
 }
 
 void StepStream::run(void* ctx, int begin, int end) {
-  Step& st = *static_cast<Step*>(ctx);
-  const std::span<const int32_t> ids =
-      st.subset ? std::span<const int32_t>(st.env_ids.data(), static_cast<size_t>(st.n)) : std::span<const int32_t>{};
-  st.stream->s_.pool().step_rows(ids, std::span<const int32_t>(st.actions.data(), static_cast<size_t>(st.n)), st.out,
-                                 begin, end);
+  const Step& st = *static_cast<const Step*>(ctx);
+  st.stream->s_.pool().step_rows(st.ids, st.acts, st.out, begin, end);
 }
 
 void StepStream::done(void* ctx, std::exception_ptr error) noexcept {
@@ -141,7 +138,7 @@ void StepStream::answer_ready() noexcept {
     // slot again, and the worker reuses the step once last_answered_ says so.
     const uint64_t seq = st.seq, us = st.step_us;
     const uint32_t slot = st.slot;
-    const int64_t n = st.n;
+    const auto n = static_cast<int64_t>(st.acts.size());
     const auto threads = static_cast<uint32_t>(s_.pool().threads_for(static_cast<int>(n)));
     if (failed_seq_ != 0) {
       // Behind a step that threw: an engine fault (out of memory), never a bad batch (those

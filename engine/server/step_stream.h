@@ -19,6 +19,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -68,9 +69,9 @@ class StepStream {
     // Written by the worker while the step is not in flight (the answering threads are done
     // with it once last_answered_ reaches its post).
     std::vector<int32_t> actions;  // private copies: the client cannot change them mid-step
-    std::vector<int32_t> env_ids;  // empty span for a batch of every env
-    int64_t n = 0;
-    bool subset = false;
+    std::vector<int32_t> env_ids;
+    std::span<const int32_t> acts;  // the batch: its n actions, and its env ids (empty: every env)
+    std::span<const int32_t> ids;
     // Written by the worker under mu_ as the step starts.
     BatchView out{};
     uint64_t post = 0;
