@@ -18,7 +18,10 @@ on the whole batch; async works on one half while the engine steps the other.
 Prints, per (N, W): median env-steps/s of each, the median of the per-round ratios
 async / sync, how many rounds async won, and the CPU both processes used (in cores: a
 figure near the machine's core count means the loop kept every core busy, and then async
-can only win by doing less work per step, not by overlapping).
+can only win by doing less work per step, not by overlapping). It also splits that CPU:
+the client's per call (a sync ``step``, or an async ``recv`` + ``send``) and the engine's
+per env-step, which is what async / sync comes down to when every core is busy
+(docs/performance.md, "Async against sync, paired").
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -84,26 +87,33 @@ class Loop:
         self.env, self.step, self.i = env, step, 0
         self.engine_pid = env._process.proc.pid
 
-    def window(self, seconds: float) -> tuple[float, float]:
-        """Env-steps/s over one window after a short warm-up, and the cores both processes used."""
+    def window(self, seconds: float) -> Window:
+        """One timed window after a short warm-up."""
         t_end = time.perf_counter() + 0.05
         while time.perf_counter() < t_end:
             self.step(self.i)
             self.i += 1
         c0, e0 = time.process_time(), process_cpu_s(self.engine_pid)
-        steps, t0 = 0, time.perf_counter()
+        steps, calls, t0 = 0, 0, time.perf_counter()
         now = t0
         while now - t0 < seconds:
             steps += self.step(self.i)
             self.i += 1
+            calls += 1
             now = time.perf_counter()
-        cores = (time.process_time() - c0 + process_cpu_s(self.engine_pid) - e0) / (now - t0)
-        return steps / (now - t0), cores
+        client_s, engine_s = time.process_time() - c0, process_cpu_s(self.engine_pid) - e0
+        return Window(steps / (now - t0), (client_s + engine_s) / (now - t0), client_s / calls, engine_s / steps)
+
+
+class Window(NamedTuple):
+    rate: float  # env-steps/s
+    cores: float  # CPU of client and engine together, in cores
+    client_s_per_call: float  # the client's CPU per step(), or per recv() + send()
+    engine_s_per_step: float  # the engine's CPU per env-step (its idle spinning included)
 
 
 def measure(n: int, work_us: float, rounds: int, window_s: float, parts: int = 2) -> dict[str, Any]:
-    rates: dict[str, list[float]] = {"sync": [], "async": []}
-    cores: dict[str, list[float]] = {"sync": [], "async": []}
+    windows: dict[str, list[Window]] = {"sync": [], "async": []}
     # The env created second runs 0-5% faster here (seen with two identical envs), whatever
     # the reason: half the rounds create sync first, half async first.
     for first, second, count in (("sync", "async", (rounds + 1) // 2), ("async", "sync", rounds // 2)):
@@ -113,24 +123,27 @@ def measure(n: int, work_us: float, rounds: int, window_s: float, parts: int = 2
         try:
             for r in range(count):
                 for m in ("sync", "async") if r % 2 == 0 else ("async", "sync"):
-                    rate, c = loops[m].window(window_s)
-                    rates[m].append(rate)
-                    cores[m].append(c)
+                    windows[m].append(loops[m].window(window_s))
         finally:
             for loop in loops.values():
                 loop.env.close()
-    ratios = [a / s for a, s in zip(rates["async"], rates["sync"], strict=True)]
+    ratios = [a.rate / s.rate for a, s in zip(windows["async"], windows["sync"], strict=True)]
+
+    def median(mode: str, field: str, scale: float = 1.0) -> float:
+        return statistics.median(getattr(w, field) for w in windows[mode]) * scale
+
     return {
         "n": n,
         "parts": parts,
         "work_us": work_us,
-        "sync": statistics.median(rates["sync"]),
-        "async": statistics.median(rates["async"]),
+        "sync": median("sync", "rate"),
+        "async": median("async", "rate"),
         "ratio": statistics.median(ratios),
         "async_won": sum(x > 1 for x in ratios),
         "rounds": rounds,
-        "sync_cores": statistics.median(cores["sync"]),
-        "async_cores": statistics.median(cores["async"]),
+        **{f"{m}_cores": median(m, "cores") for m in ("sync", "async")},
+        **{f"{m}_client_us_per_call": median(m, "client_s_per_call", 1e6) for m in ("sync", "async")},
+        **{f"{m}_engine_us_per_step": median(m, "engine_s_per_step", 1e6) for m in ("sync", "async")},
     }
 
 
@@ -168,13 +181,16 @@ def main() -> None:
     )
     print(
         "| N | async batch | caller work / env-step | sync | async | async / sync (median of rounds) "
-        "| rounds async won | cores used, sync / async |"
+        "| rounds async won | cores used, sync / async | client CPU per call, sync / async "
+        "| engine CPU per env-step, sync / async |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['n']} | N/{r['parts']} | {r['work_us']:g} us | {r['sync'] / 1e3:.1f}k | {r['async'] / 1e3:.1f}k | "
-            f"**{r['ratio']:.2f}** | {r['async_won']}/{r['rounds']} | {r['sync_cores']:.2f} / {r['async_cores']:.2f} |"
+            f"**{r['ratio']:.2f}** | {r['async_won']}/{r['rounds']} | {r['sync_cores']:.2f} / {r['async_cores']:.2f} "
+            f"| {r['sync_client_us_per_call']:.1f} / {r['async_client_us_per_call']:.1f} us "
+            f"| {r['sync_engine_us_per_step']:.2f} / {r['async_engine_us_per_step']:.2f} us |"
         )
     if args.json:
         args.json.write_text(json.dumps({"cores": os.cpu_count(), "results": results}, indent=1))

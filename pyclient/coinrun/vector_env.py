@@ -405,7 +405,7 @@ class CoinRunVectorEnv(VectorEnv):
             infos["env_id"] = self._all_env_ids
             return v.obs, v.reward, v.terminated, v.truncated, infos
         h = v.head(n)
-        infos = step_infos(v, n, self._same_step)
+        infos = step_infos(v, n, self._same_step, h)
         infos["env_id"] = self._last_env_ids = h.env_ids
         return h.obs, h.reward, h.terminated, h.truncated, infos
 
@@ -474,12 +474,14 @@ class CoinRunVectorEnv(VectorEnv):
         a = self._check_actions(actions, n)
         seq, slot = self._next_slot()
         staged = transport.slots[slot]
+        # Item assignment casts like copyto(casting="unsafe") (the values were checked in
+        # range above) at a fifth of its cost on a step's small arrays.
         if ids is None:
-            np.copyto(staged.actions, a, casting="unsafe")
+            staged.actions[...] = a
         else:
             head = staged.head(n)
-            np.copyto(head.actions_in, a, casting="unsafe")
-            np.copyto(head.env_ids_in, ids, casting="unsafe")
+            head.actions_in[...] = a
+            head.env_ids_in[...] = ids
         return seq, slot, n, ids is not None
 
     def _send_sequenced(self, msg: dict[str, Any]) -> Ticket:

@@ -26,6 +26,8 @@ def test_bench_async_reports_paired_rounds_for_each_size_and_work(tmp_path):
     for r in results:
         assert r["sync"] > 0 and r["async"] > 0 and r["rounds"] == 2 and 0 <= r["async_won"] <= 2
         assert r["ratio"] > 0 and r["sync_cores"] > 0 and r["async_cores"] > 0
+        for m in ("sync", "async"):
+            assert r[f"{m}_client_us_per_call"] > 0 and r[f"{m}_engine_us_per_step"] > 0
 
 
 def test_bench_async_refuses_bad_arguments():
