@@ -90,7 +90,7 @@ soak: setup
 tsan: setup
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOINRUN_TSAN=ON -DCOINRUN_BUILD_VIEWER=OFF >/dev/null
 	cmake --build build-tsan -j2 --target coinrun_tests >/dev/null
-	cd build-tsan && ./coinrun_tests --gtest_filter='*Determinism*:*ThreadPool*:*EnvPool*:*StepStream*'
+	cd build-tsan && ./coinrun_tests --gtest_filter='*Determinism*:*ThreadPool*:*EnvPool*:*StepStream*:*BackgroundImage*'
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

@@ -493,17 +493,21 @@ Space make_space(int index) {
 
 }  // namespace
 
-void paint_background(int index, int size, uint8_t* rgb) {
+void paint_background(int index, int size, uint8_t* rgb) { paint_background_rect(index, size, 0, 0, size, size, rgb); }
+
+void paint_background_rect(int index, int size, int x0, int y0, int x1, int y1, uint8_t* rgb) {
   index = std::clamp(index, 0, kNumBackgrounds - 1);
+  x0 = std::max(x0, 0), y0 = std::max(y0, 0), x1 = std::min(x1, size), y1 = std::min(y1, size);
+  if (x0 >= x1 || y0 >= y1) return;
   const float px = 1.0f / size;
   const bool space = index >= 18 && index <= 29;
   const Scene scene = space || index == 17 ? Scene{} : make_scene(index);
   const Space sp = space ? make_space(index) : Space{};
-  // Ridge lines depend on the column only: evaluate them once per column.
-  std::vector<std::array<float, 4>> heights(size);
-  for (int x = 0; x < size; ++x) {
+  // Ridge lines depend on the column only: evaluate them once per column of the rectangle.
+  std::vector<std::array<float, 4>> heights(x1 - x0);
+  for (int x = x0; x < x1; ++x) {
     for (int i = 0; i < scene.n_layers; ++i) {
-      heights[x][i] = ridge_height(scene.layers[i], (x + 0.5f) * px, scene.seed + 3 + i);
+      heights[x - x0][i] = ridge_height(scene.layers[i], (x + 0.5f) * px, scene.seed + 3 + i);
     }
   }
   std::array<float, kDecoCount> deco_ground{};
@@ -514,13 +518,13 @@ void paint_background(int index, int size, uint8_t* rgb) {
       deco_ground[i] = ridge_height(front, x, scene.seed + 3 + scene.n_layers - 1) + 0.01f;
     }
   }
-  for (int y = 0; y < size; ++y) {
+  for (int y = y0; y < y1; ++y) {
     const float v = (y + 0.5f) * px;
-    for (int x = 0; x < size; ++x) {
+    for (int x = x0; x < x1; ++x) {
       const float u = (x + 0.5f) * px;
       const Rgba c = index == 17 ? cave_pixel(u, v, px)
                      : space ? space_pixel(sp, u, v, px)
-                             : scene_pixel(scene, u, v, px, heights[x].data(), deco_ground.data());
+                             : scene_pixel(scene, u, v, px, heights[x - x0].data(), deco_ground.data());
       uint8_t* d = rgb + (size_t(y) * size + x) * 3;
       d[0] = static_cast<uint8_t>(std::clamp(c.r, 0.0f, 1.0f) * 255 + 0.5f);
       d[1] = static_cast<uint8_t>(std::clamp(c.g, 0.0f, 1.0f) * 255 + 0.5f);

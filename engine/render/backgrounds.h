@@ -11,5 +11,8 @@ inline constexpr int kNumBackgrounds = 34;
 
 // Paints picture `index` as a size x size RGB888 image (rows top to bottom) into `rgb`.
 void paint_background(int index, int size, uint8_t* rgb);
+// Paints only the pixels [x0, x1) x [y0, y1) of that image (each pixel is a function of its
+// own position, so the bytes are those of paint_background); the rest of `rgb` is untouched.
+void paint_background_rect(int index, int size, int x0, int y0, int x1, int y1, uint8_t* rgb);
 
 }  // namespace coinrun

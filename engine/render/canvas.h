@@ -30,6 +30,9 @@ inline Rgba shade(Rgba c, float f) {  // f < 1 darkens, f > 1 lightens toward wh
 }
 inline Rgba with_alpha(Rgba c, float a) { return Rgba{c.r, c.g, c.b, a}; }
 
+// a mod m in [0, m) for any a (periodic pictures, animation phases).
+inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
+
 // --- signed distances, in tile units (negative inside) --------------------------------------
 inline float sd_circle(float x, float y, float cx, float cy, float r) {
   return std::hypot(x - cx, y - cy) - r;

@@ -27,8 +27,6 @@ constexpr int kObsTile = 5;  // §7.2: tile size of the 64 x 64 observation (k =
 // Tiles around the frame where an off-frame monster's trail may still show (§7.5).
 constexpr double kTrailMargin = 3.0;
 
-inline int floor_mod(int a, int m) { return ((a % m) + m) % m; }
-
 // The camera of a frame: on the agent (§7.2), or, without center_agent, on the whole grid at
 // one tile per 1/64 of the frame.
 Camera scene_camera(const GameState& s, FrameView f, const SceneStyle& st) {
@@ -82,11 +80,12 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f, const S
   if (isx == SpriteAtlas::kObsBackgroundPx && isy == SpriteAtlas::kObsBackgroundPx) {
     // Observation path: the picture is stored at exactly this size; copy rows with wrap.
     const BackgroundImage& img = atlas.background(background, false);
-    const int n = img.size;
+    const int n = img.size();
     const int ox = static_cast<int>(std::floor(p.left + 0.5));
     const int oy = static_cast<int>(std::floor(p.top + 0.5));
+    img.paint(-ox, -oy, f.width, f.height);
     for (int y = 0; y < f.height; ++y) {
-      const uint8_t* src = &img.rgb[size_t(floor_mod(y - oy, n)) * n * 3];
+      const uint8_t* src = img.row(floor_mod(y - oy, n));
       uint8_t* dst = f.row(y);
       int x = 0, sxp = floor_mod(-ox, n);
       while (x < f.width) {
@@ -101,7 +100,7 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f, const S
   // Any other size: bilinear sampling of the nearest stored picture (viewing frames).
   const bool large = p.sx > SpriteAtlas::kObsBackgroundPx || p.sy > SpriteAtlas::kObsBackgroundPx;
   const BackgroundImage& img = atlas.background(background, large);
-  const int n = img.size;
+  const int n = img.size();
   struct Tap {
     int i0, i1, w;  // source indices and the weight of i1 in 1/256
   };
@@ -118,6 +117,13 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f, const S
   };
   taps(cols, f.width, p.left, p.sx);
   taps(rows, f.height, p.top, p.sy);
+  if (cols.empty() || rows.empty()) return;
+  // The taps read, with wrap, the source pixels from the first tap's i0 on: one more than the
+  // frame spans in source pixels (the whole picture when the frame shows more than one copy).
+  const auto extent = [n](int count, double screen) {
+    return std::min(n, static_cast<int>(std::ceil(count * (n / screen))) + 2);
+  };
+  img.paint(cols.front().i0, rows.front().i0, extent(f.width, p.sx), extent(f.height, p.sy));
   // Separable bilinear: each needed source row is interpolated horizontally once (8 fraction
   // bits, kept in 16-bit lanes), and every output row blends two of those rows, which the
   // compiler vectorises. Enlarged pictures reuse each source row for several output rows.
@@ -126,7 +132,7 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f, const S
   lower.resize(size_t(f.width) * 3);
   int upper_src = -1, lower_src = -1;
   auto horizontal = [&](int src_row, std::vector<uint16_t>& out) {
-    const uint8_t* r = &img.rgb[size_t(src_row) * n * 3];
+    const uint8_t* r = img.row(src_row);
     for (int x = 0; x < f.width; ++x) {
       const Tap tx = cols[x];
       for (int c = 0; c < 3; ++c) {

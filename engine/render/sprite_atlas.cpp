@@ -1,6 +1,7 @@
 #include "sprite_atlas.h"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "base/game_state.h"
 #include "base/tile_grid.h"
@@ -157,13 +158,45 @@ const SpriteSet& SpriteAtlas::agents(int w, int h) const {
 
 const BackgroundImage& SpriteAtlas::background(int index, bool large) const {
   index = std::clamp(index, 0, kNumBackgrounds - 1);
-  BackgroundImage& img = bg_[index][large];
+  auto& img = bg_[index][large];
   std::call_once(bg_once_[index][large], [&] {
-    img.size = large ? kLargeBackgroundPx : kObsBackgroundPx;
-    img.rgb.resize(size_t(img.size) * img.size * 3);
-    paint_background(index, img.size, img.rgb.data());
+    img = std::make_unique<const BackgroundImage>(index, large ? kLargeBackgroundPx : kObsBackgroundPx);
   });
-  return img;
+  return *img;
+}
+
+BackgroundImage::BackgroundImage(int index, int size)
+    : index_(index),
+      size_(size),
+      blocks_((size + kBlockPx - 1) / kBlockPx),
+      rgb_(size_t(size) * size * 3),
+      painted_(std::make_unique<std::once_flag[]>(size_t(blocks_) * blocks_)) {
+  // paint() keeps the blocks of a row or column in one 64-bit mask.
+  if (size < 1 || blocks_ > 64) throw std::invalid_argument("background size must be in [1, 64 blocks]");
+}
+
+void BackgroundImage::paint(int x, int y, int w, int h) const {
+  // The blocks along one axis that hold pixels [at, at + len) of the periodic picture, as a
+  // bit mask: cut to one period, the range wraps at most once.
+  const auto blocks = [this](int at, int len) {
+    const auto bits = [](int first, int last) { return ((uint64_t{2} << last) - 1) & ~((uint64_t{1} << first) - 1); };
+    const int start = floor_mod(at, size_), n = std::clamp(len, 0, size_);
+    if (n == 0) return uint64_t{0};
+    const int end = start + n - 1;  // inclusive, may pass the edge
+    if (end < size_) return bits(start / kBlockPx, end / kBlockPx);
+    return bits(start / kBlockPx, blocks_ - 1) | bits(0, (end - size_) / kBlockPx);
+  };
+  const uint64_t cols = blocks(x, w), rows = blocks(y, h);
+  for (int ty = 0; ty < blocks_; ++ty) {
+    if (!(rows >> ty & 1)) continue;
+    for (int tx = 0; tx < blocks_; ++tx) {
+      if (!(cols >> tx & 1)) continue;
+      std::call_once(painted_[size_t(ty) * blocks_ + tx], [&] {
+        paint_background_rect(index_, size_, tx * kBlockPx, ty * kBlockPx, (tx + 1) * kBlockPx, (ty + 1) * kBlockPx,
+                              rgb_.data());
+      });
+    }
+  }
 }
 
 }  // namespace coinrun
