@@ -121,7 +121,7 @@ void draw_background(const GameState& s, const Camera& cam, FrameView f, const S
   // The taps read, with wrap, the source pixels from the first tap's i0 on: one more than the
   // frame spans in source pixels (the whole picture when the frame shows more than one copy).
   const auto extent = [n](int count, double screen) {
-    return std::min(n, static_cast<int>(std::ceil(count * (n / screen))) + 2);
+    return static_cast<int>(std::min<double>(n, std::ceil(count * (n / screen)) + 2));
   };
   img.paint(cols.front().i0, rows.front().i0, extent(f.width, p.sx), extent(f.height, p.sy));
   // Separable bilinear: each needed source row is interpolated horizontally once (8 fraction

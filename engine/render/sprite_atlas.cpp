@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "base/game_state.h"
 #include "base/tile_grid.h"
@@ -165,15 +166,24 @@ const BackgroundImage& SpriteAtlas::background(int index, bool large) const {
   return *img;
 }
 
+namespace {
+// paint() keeps the blocks of a row or column in one 64-bit mask: checked before anything is
+// allocated for a picture of that size.
+int checked_background_size(int size) {
+  if (size < 1 || size > 64 * BackgroundImage::kBlockPx) {
+    throw std::invalid_argument("background size must be in [1, " + std::to_string(64 * BackgroundImage::kBlockPx) +
+                                "] pixels, got " + std::to_string(size));
+  }
+  return size;
+}
+}  // namespace
+
 BackgroundImage::BackgroundImage(int index, int size)
     : index_(index),
-      size_(size),
+      size_(checked_background_size(size)),
       blocks_((size + kBlockPx - 1) / kBlockPx),
       rgb_(size_t(size) * size * 3),
-      painted_(std::make_unique<std::once_flag[]>(size_t(blocks_) * blocks_)) {
-  // paint() keeps the blocks of a row or column in one 64-bit mask.
-  if (size < 1 || blocks_ > 64) throw std::invalid_argument("background size must be in [1, 64 blocks]");
-}
+      painted_(std::make_unique<std::once_flag[]>(size_t(blocks_) * blocks_)) {}
 
 void BackgroundImage::paint(int x, int y, int w, int h) const {
   // The blocks along one axis that hold pixels [at, at + len) of the periodic picture, as a

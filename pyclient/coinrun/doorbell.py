@@ -111,11 +111,6 @@ class Doorbell:
         self.last_post = int(self._post(self._ptr, seq, slot, n))
         return self.last_post
 
-    def wait_ok(self, post: int) -> bool:
-        """Waits one slice for post number ``post``: True when it succeeded (the usual case,
-        in one native call); otherwise ``wait`` says what happened."""
-        return self._wait(self._ptr, post, _SLICE_NS, self._step_us_ref) == OK
-
     def wait(
         self, post: int, timeout_s: float, check_alive: Callable[[], None], on_timeout: Callable[[], None]
     ) -> bytes | None:

@@ -150,19 +150,21 @@ class HumanViewer:
         self.log.close()
 
 
-# Signed integer dtype -> the unsigned one of its width (in the machine's byte order).
-_UNSIGNED = {np.dtype(f"i{k}"): np.dtype(f"u{k}") for k in (1, 2, 4, 8)}
+# Signed integer dtype -> the unsigned one of its width (in the machine's byte order), and the
+# first bound that a negative entry, seen as unsigned, can fall under (2 ** (bits - 1)).
+_UNSIGNED = {np.dtype(f"i{k}"): (np.dtype(f"u{k}"), 2 ** (8 * k - 1)) for k in (1, 2, 4, 8)}
 
 
 def outside_range(a: np.ndarray, hi: int) -> bool:
-    """True when some entry of the non-empty integer array ``a`` lies outside [0, hi). One
-    pass, on every step: seen as unsigned, a negative entry is huge. (``argmax`` rather than
-    ``max``: on the small arrays of a step it costs a fifth of a ufunc reduction.)"""
+    """True when some entry of the non-empty 1-D integer array ``a`` lies outside [0, hi).
+    One pass, on every step: seen as unsigned, a negative entry is at least 2 ** (bits - 1),
+    so it is out of range whenever hi is not above that. (``argmax`` rather than ``max``: on
+    the small arrays of a step it costs a fifth of a ufunc reduction.)"""
     if a.dtype.kind == "i":
         unsigned = _UNSIGNED.get(a.dtype)
-        if unsigned is None:  # the other byte order: rare enough for two passes
-            return bool(a.min() < 0 or a.max() >= hi)
-        a = a.view(unsigned)
+        if unsigned is None or hi > unsigned[1]:  # the other byte order, or a bound too large for
+            return bool(a.min() < 0 or a.max() >= hi)  # the trick (int8 ids of 300 envs): two passes
+        a = a.view(unsigned[0])
     return bool(a[a.argmax()] >= hi)
 
 

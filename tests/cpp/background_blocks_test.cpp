@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -51,6 +52,13 @@ TEST(BackgroundImage, BlocksPaintTheBytesOfTheWholePictureForEveryBackground) {
     img.paint(0, 0, kSize, kSize);
     ASSERT_TRUE(rect_matches(img, want, 0, 0, kSize, kSize));
   }
+}
+
+TEST(BackgroundImage, SizesItCannotHoldAreRefusedBeforeAnyAllocation) {
+  EXPECT_THROW(BackgroundImage(0, 0), std::invalid_argument);
+  EXPECT_THROW(BackgroundImage(0, 64 * BackgroundImage::kBlockPx + 1), std::invalid_argument);
+  EXPECT_THROW(BackgroundImage(0, 1 << 30), std::invalid_argument);  // would need 3 EiB
+  EXPECT_EQ(BackgroundImage(0, 1).size(), 1);
 }
 
 TEST(BackgroundImage, ARequestThatWrapsPaintsEveryPixelItCovers) {

@@ -59,6 +59,28 @@ def test_out_of_range_names_env_value_and_range(env, bad):
     still_serves(env)
 
 
+@pytest.mark.parametrize(
+    ("values", "dtype", "hi", "outside"),
+    [
+        ([0, 6], np.int32, 7, False),
+        ([0, 7], np.int32, 7, True),
+        ([0, -1], np.int64, 7, True),
+        ([3, -1], np.int8, 300, True),  # -1 seen as uint8 is 255, under 300: needs two passes
+        ([3, 127], np.int8, 300, False),
+        ([3, -128], np.int16, 40000, True),
+        ([0, -1], ">i4", 7, True),  # the other byte order
+        ([0, 255], np.uint8, 7, True),
+        ([0, 6], np.uint64, 7, False),
+    ],
+)
+def test_range_check_of_every_integer_dtype(values, dtype, hi, outside):
+    """The client's one-pass range check (actions and env ids) for every signed and unsigned
+    width, including bounds above what a negative entry seen as unsigned exceeds."""
+    from coinrun.gym_compat import outside_range
+
+    assert outside_range(np.array(values, dtype=dtype), hi) is outside
+
+
 def test_engine_rejects_bad_actions_written_behind_the_checks(env):
     """The engine validates again: a bad value that bypasses the client check is refused
     with BAD_ACTION, nothing steps, and the session continues."""
