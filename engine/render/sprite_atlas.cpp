@@ -1,5 +1,6 @@
 #include "sprite_atlas.h"
 
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -196,11 +197,12 @@ void BackgroundImage::paint(int x, int y, int w, int h) const {
     if (end < size_) return bits(start / kBlockPx, end / kBlockPx);
     return bits(start / kBlockPx, blocks_ - 1) | bits(0, (end - size_) / kBlockPx);
   };
-  const uint64_t cols = blocks(x, w), rows = blocks(y, h);
-  for (int ty = 0; ty < blocks_; ++ty) {
-    if (!(rows >> ty & 1)) continue;
-    for (int tx = 0; tx < blocks_; ++tx) {
-      if (!(cols >> tx & 1)) continue;
+  const uint64_t cols = blocks(x, w);
+  // Visits the set bits only: a frame's 4-9 blocks, not the picture's 100 or 1,600.
+  for (uint64_t rows = blocks(y, h); rows != 0; rows &= rows - 1) {
+    const int ty = std::countr_zero(rows);
+    for (uint64_t c = cols; c != 0; c &= c - 1) {
+      const int tx = std::countr_zero(c);
       std::call_once(painted_[size_t(ty) * blocks_ + tx], [&] {
         paint_background_rect(index_, size_, tx * kBlockPx, ty * kBlockPx, (tx + 1) * kBlockPx, (ty + 1) * kBlockPx,
                               rgb_.data());

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import launcher
 from .errors import CoinRunError, InvalidAction, InvalidOption
-from .shm import SlotHead, SlotViews
+from .shm import SlotViews
 
 # Procgen's distribution_mode on the original's settings. CoinRun in Procgen has "easy" and
 # "hard" only; "hard" is the original's level distribution (difficulties 1-3 mixed, monsters,
@@ -65,13 +65,13 @@ def translate_options(opts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def step_infos(v: SlotViews, n: int, same_step: bool, head: SlotHead | None = None) -> dict[str, Any]:
+def step_infos(v: SlotViews, n: int, same_step: bool) -> dict[str, Any]:
     """A fresh infos dict over the first ``n`` rows of ``v`` (views, no copies). On same-step
     autoreset, the rows that ended an episode also get gymnasium's ``final_obs`` (the
     episode's last frame: an (n, 64, 64, C) view whose rows are valid where ``_final_obs``)
     and ``final_info``/``_final_info`` (the finished level's seed and completion, and our
-    episode statistics). ``head``: ``v.head(n)``, when the caller already has it."""
-    base = v.infos if n == v.done.size else (head if head is not None else v.head(n)).infos
+    episode statistics)."""
+    base = v.infos if n == v.done.size else v.head(n).infos
     # A fresh dict per call (callers may change it); the nested dict is the only mutable value.
     infos = dict(base)
     infos["coinrun_episode"] = dict(base["coinrun_episode"])

@@ -405,7 +405,7 @@ class CoinRunVectorEnv(VectorEnv):
             infos["env_id"] = self._all_env_ids
             return v.obs, v.reward, v.terminated, v.truncated, infos
         h = v.head(n)
-        infos = step_infos(v, n, self._same_step, h)
+        infos = step_infos(v, n, self._same_step)
         infos["env_id"] = self._last_env_ids = h.env_ids
         return h.obs, h.reward, h.terminated, h.truncated, infos
 
